@@ -40,3 +40,15 @@ test: vet
 ## contract: only the contract suite (replay by default; GETTY_LIVE=1 runs against the real API)
 contract:
 	$(GO) test -race -count=1 ./contract/... ./contract_test/...
+
+OASDIFF := $(GO) run github.com/oasdiff/oasdiff
+SPEC_BASE ?= HEAD
+SPEC_HEAD ?= spec/openapi.yaml
+
+## spec-diff: changes between the committed spec and the working tree's (or SPEC_BASE/SPEC_HEAD,
+## e.g. SPEC_BASE=v1.0.0 SPEC_HEAD=HEAD:spec/openapi.yaml); fails on breaking changes not
+## acknowledged in spec/acknowledged-breaking-changes.txt
+spec-diff:
+	$(OASDIFF) changelog $(SPEC_BASE):spec/openapi.yaml $(SPEC_HEAD)
+	$(OASDIFF) breaking $(SPEC_BASE):spec/openapi.yaml $(SPEC_HEAD) --fail-on ERR \
+		--err-ignore spec/acknowledged-breaking-changes.txt

@@ -1,9 +1,10 @@
 //go:build tools
 
-// This file pins the code generators in go.mod, so that go generate runs
-// the versions the module was built with.
+// This file pins the command-line tools the Makefile and go generate run, so
+// that they are the versions recorded in go.mod.
 package getty
 
 import (
 	_ "github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen"
+	_ "github.com/oasdiff/oasdiff"
 )
