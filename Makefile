@@ -30,7 +30,7 @@ vet:
 
 ## lint: vet plus staticcheck
 lint: vet
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
 ## test: vet, race-enabled tests (including replayed contract checks), generated code current
 test: vet
