@@ -1,0 +1,268 @@
+package getty
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/gettykit/getty/gen"
+)
+
+// DefaultUserAgent is the User-Agent sent unless WithUserAgent is given.
+const DefaultUserAgent = "gettykit-getty-go"
+
+// Client calls the Getty Images download API. Create one with New and reuse
+// it: it caches its OAuth2 token and its connections. A Client is safe for
+// concurrent use; it keeps no global state.
+type Client struct {
+	base      *url.URL
+	apiKey    string
+	userAgent string
+	retry     RetryPolicy
+	hc        *http.Client // never follows redirects
+	tokens    *tokenCache  // nil: API key only
+	api       gen.ClientInterface
+	throttle  gate
+
+	// wrapFile, when set (tests only), wraps the file SaveImage writes to.
+	wrapFile func(io.Writer) io.Writer
+}
+
+// New returns a Client configured by opts. WithAPIKey is required; the
+// other options are optional. With only an API key, requests carry the
+// Api-Key header and no bearer token.
+func New(opts ...Option) (*Client, error) {
+	cfg := &config{}
+	for _, o := range opts {
+		if o == nil {
+			return nil, errors.New("getty: nil Option")
+		}
+		if err := o(cfg); err != nil {
+			return nil, err
+		}
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	c := &Client{
+		apiKey:    cfg.apiKey,
+		userAgent: cfg.userAgent,
+		retry:     cfg.retry.withDefaults(),
+	}
+	if c.userAgent == "" {
+		c.userAgent = DefaultUserAgent
+	}
+	c.base = cfg.baseURL
+	if c.base == nil {
+		c.base, _ = url.Parse(DefaultBaseURL)
+	}
+
+	hc := &http.Client{}
+	if cfg.httpClient != nil {
+		copied := *cfg.httpClient
+		hc = &copied
+	}
+	if cfg.transport != nil {
+		hc.Transport = cfg.transport
+	}
+	if hc.Transport == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// Room for the listing's concurrent prefetch to reuse connections.
+		t.MaxIdleConnsPerHost = 16
+		hc.Transport = t
+	}
+	// Redirects are followed by this package (see OpenImage), never by
+	// net/http: it would forward the Api-Key and Authorization headers to
+	// the delivery host and accept https→http downgrades.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.hc = hc
+	c.tokens = newTokenCache(cfg, hc)
+
+	api, err := gen.NewClient(c.base.String(), gen.WithHTTPClient(apiDoer{c}))
+	if err != nil {
+		return nil, fmt.Errorf("getty: %w", err)
+	}
+	c.api = api
+	return c, nil
+}
+
+// BaseURL returns the API base URL the client sends requests to.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// Token returns the client's current access token, fetching or renewing it
+// if needed, for instance to save it for a later WithToken. It returns an
+// error when the client was configured with an API key only.
+func (c *Client) Token(ctx context.Context) (*oauth2.Token, error) {
+	if c.tokens == nil {
+		return nil, errors.New("getty: no OAuth2 credentials configured")
+	}
+	t, err := c.tokens.token(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("getty: getting a token: %w", err)
+	}
+	cp := *t
+	return &cp, nil
+}
+
+// apiDoer is what the generated client sends its requests through: it adds
+// credentials, retries and throttling.
+type apiDoer struct{ c *Client }
+
+func (d apiDoer) Do(req *http.Request) (*http.Response, error) { return d.c.do(req) }
+
+// sameOrigin reports whether u has the API's scheme and host: credentials
+// are attached to such requests only.
+func (c *Client) sameOrigin(u *url.URL) bool {
+	return u.Scheme == c.base.Scheme && u.Host == c.base.Host
+}
+
+// do sends req with retries. Credentials (Api-Key, bearer token) are added
+// only when req goes to the API origin.
+//
+// Retry rules (see RetryPolicy): a GET is retried on transport errors and
+// retryable statuses; any other method only when the connection failed
+// before a byte of the request was written, which is what protects the
+// quota-spending download POST from being sent twice. A 401 answer makes the
+// client renew its token and send the request once more, whatever the
+// method: a 401 is decided by the gateway before the request reaches the
+// download service, so no quota was spent on it.
+func (c *Client) do(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	toAPI := c.sameOrigin(req.URL)
+	idempotent := req.Method == http.MethodGet || req.Method == http.MethodHead
+	renewed := false
+	var lastErr error
+	for attempt := 1; ; attempt++ {
+		if toAPI {
+			if err := c.throttle.wait(ctx); err != nil {
+				return nil, joinCtx(err, lastErr)
+			}
+		}
+		r := req.Clone(ctx)
+		if req.GetBody != nil && (attempt > 1 || renewed) {
+			body, err := req.GetBody()
+			if err != nil {
+				return nil, err
+			}
+			r.Body = body
+		} else if attempt > 1 && req.Body != nil && req.Body != http.NoBody {
+			return nil, lastErr // cannot resend the body
+		}
+		r.Header.Set("User-Agent", c.userAgent)
+		var tok *oauth2.Token
+		if toAPI {
+			r.Header.Set("Api-Key", c.apiKey)
+			if c.tokens != nil {
+				t, err := c.tokens.token(ctx)
+				if err != nil {
+					return nil, fmt.Errorf("getty: getting a token: %w", err)
+				}
+				tok = t
+				t.SetAuthHeader(r)
+			}
+		} else {
+			r.Header.Del("Api-Key")
+			r.Header.Del("Authorization")
+		}
+
+		var wrote atomic.Bool
+		trace := &httptrace.ClientTrace{
+			WroteHeaders: func() { wrote.Store(true) },
+			WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
+		}
+		r = r.WithContext(httptrace.WithClientTrace(ctx, trace))
+		resp, err := c.hc.Do(r)
+		if err != nil {
+			// The URL of a delivery request holds its signature.
+			if ue, ok := err.(*url.Error); ok {
+				ue.URL = redactURL(req.URL)
+			}
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			lastErr = err
+			retryable := idempotent || (!wrote.Load() && notConnected(err))
+			if !retryable || attempt >= c.retry.MaxAttempts {
+				return nil, err
+			}
+			if err := sleep(ctx, c.retry.backoff(attempt)); err != nil {
+				return nil, joinCtx(err, lastErr)
+			}
+			continue
+		}
+
+		if resp.StatusCode == http.StatusUnauthorized && toAPI && tok != nil && !renewed {
+			c.tokens.reject(tok)
+			if t, err := c.tokens.token(ctx); err == nil && t.AccessToken != tok.AccessToken {
+				drain(resp)
+				renewed = true
+				attempt-- // the renewal retry does not count as a failed attempt
+				continue
+			}
+			return resp, nil
+		}
+
+		ra, hasRA := retryAfter(resp.Header, time.Now())
+		wait := c.retry.backoff(attempt)
+		if hasRA && ra <= c.retry.MaxRetryAfter {
+			wait = max(ra, wait)
+		}
+		if toAPI && isThrottled(resp.StatusCode, resp.Header.Get("X-Error-Detail"), "") {
+			c.throttle.close(wait)
+			if f := onThrottle(ctx); f != nil {
+				f()
+			}
+		}
+		if !idempotent || !retryableStatus(resp) || attempt >= c.retry.MaxAttempts {
+			return resp, nil
+		}
+		if hasRA && ra > c.retry.MaxRetryAfter {
+			return resp, nil // the caller gets the error, with its RetryAfter
+		}
+		lastErr = newAPIError(resp)
+		if err := sleep(ctx, wait); err != nil {
+			return nil, joinCtx(err, lastErr)
+		}
+	}
+}
+
+// notConnected reports whether err comes from establishing the connection
+// (dial, DNS, refused), before anything could reach the server. It backs up
+// the httptrace marker, which a custom RoundTripper may never fire.
+func notConnected(err error) bool {
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return true
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return true
+	}
+	return errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// joinCtx returns the context error together with the last failure, so that
+// errors.Is works for both.
+func joinCtx(ctxErr, last error) error {
+	if last == nil {
+		return ctxErr
+	}
+	return fmt.Errorf("%w (last error: %w)", ctxErr, last)
+}
+
+// drain reads a little of a discarded body so that the connection can be
+// reused, then closes it.
+func drain(resp *http.Response) {
+	_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
+	_ = resp.Body.Close()
+}

@@ -1,0 +1,247 @@
+package getty
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gettykit/getty/gen"
+)
+
+// Sentinel errors, matched by *APIError through errors.Is:
+//
+//	if errors.Is(err, getty.ErrQuotaExhausted) { ... }
+//
+// Use errors.As with *APIError for the details.
+var (
+	// ErrQuotaExhausted: the product's periodic download limit is reached
+	// (403 OverageLimitReached). It also matches ErrForbidden.
+	ErrQuotaExhausted = errors.New("getty: download quota exhausted")
+	// ErrNotFound: 404, such as ImageNotFound.
+	ErrNotFound = errors.New("getty: not found")
+	// ErrUnauthorized: 401, a missing, invalid or expired API key or token.
+	ErrUnauthorized = errors.New("getty: unauthorized")
+	// ErrForbidden: 403 other than throttling, such as NoAccessToProductType
+	// or OverageLimitReached.
+	ErrForbidden = errors.New("getty: forbidden")
+	// ErrRateLimited: the account is throttled (429, or 403 with an
+	// X-Error-Detail such as "Account Over Queries Per Second Limit").
+	ErrRateLimited = errors.New("getty: rate limited")
+)
+
+// Errors from following the download redirects.
+var (
+	// ErrInsecureRedirect: a redirect from https to http, refused.
+	ErrInsecureRedirect = errors.New("getty: refusing redirect from https to http")
+	// ErrTooManyRedirects: more than maxRedirects hops, such as a loop.
+	ErrTooManyRedirects = errors.New("getty: too many redirects")
+)
+
+// APIError is an HTTP error answer from the API or the delivery host. Both
+// of Getty's error shapes are parsed: application errors
+// {"ErrorCode","ErrorMessage"} and gateway errors {"message"}; any other body
+// (an HTML 502 page) is kept as a snippet.
+type APIError struct {
+	// StatusCode is the HTTP status code.
+	StatusCode int
+	// Code is Getty's ErrorCode, such as "OverageLimitReached"; empty for
+	// gateway errors and non-JSON bodies.
+	Code string
+	// Message is ErrorMessage or the gateway's message.
+	Message string
+	// Detail is the X-Error-Detail header, which explains gateway
+	// throttling ("Account Over Rate Limit").
+	Detail string
+	// RetryAfter is the parsed Retry-After header, zero if none.
+	RetryAfter time.Duration
+	// Method is the request method.
+	Method string
+	// RequestURL is the request URL with secrets removed: no user
+	// information, and the values of query parameters other than the API's
+	// documented ones (signatures, tokens) replaced by "REDACTED".
+	RequestURL string
+	// Body is the start of the response body (at most 1 KiB).
+	Body string
+}
+
+// Error describes the failure on one line.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("getty: ")
+	if e.Method != "" {
+		b.WriteString(e.Method + " ")
+	}
+	if e.RequestURL != "" {
+		b.WriteString(e.RequestURL + ": ")
+	}
+	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Code != "" {
+		b.WriteString(": " + e.Code)
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if e.Detail != "" && e.Detail != e.Message {
+		b.WriteString(" (" + e.Detail + ")")
+	}
+	if e.Code == "" && e.Message == "" && e.Body != "" {
+		b.WriteString(": " + snippet(e.Body, 120))
+	}
+	return b.String()
+}
+
+// Is reports whether the error matches one of the package's sentinels.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrQuotaExhausted:
+		return e.StatusCode == http.StatusForbidden && strings.EqualFold(e.Code, "OverageLimitReached")
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden && !e.throttled()
+	case ErrRateLimited:
+		return e.throttled()
+	}
+	return false
+}
+
+// Temporary reports whether retrying later may succeed: throttling and
+// server errors.
+func (e *APIError) Temporary() bool {
+	return e.throttled() || e.StatusCode >= 500 || e.StatusCode == http.StatusRequestTimeout
+}
+
+// HTTPStatusCode returns the status code.
+func (e *APIError) HTTPStatusCode() int { return e.StatusCode }
+
+func (e *APIError) throttled() bool {
+	return isThrottled(e.StatusCode, e.Detail, e.Message)
+}
+
+// isThrottled: 429, or Getty's gateway answering 403 with a rate-limit
+// explanation in X-Error-Detail (or its message).
+func isThrottled(status int, detail, message string) bool {
+	if status == http.StatusTooManyRequests {
+		return true
+	}
+	if status != http.StatusForbidden {
+		return false
+	}
+	for _, s := range []string{detail, message} {
+		s = strings.ToLower(s)
+		if strings.Contains(s, "rate limit") || strings.Contains(s, "queries per second") ||
+			strings.Contains(s, "throttl") {
+			return true
+		}
+	}
+	return false
+}
+
+// maxErrorBody caps how much of an error body is read.
+const maxErrorBody = 64 << 10
+
+// newAPIError reads (at most maxErrorBody of) the body of a non-success
+// response, closes it and returns the error.
+func newAPIError(resp *http.Response) *APIError {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	_ = resp.Body.Close()
+	e := &APIError{
+		StatusCode: resp.StatusCode,
+		Detail:     strings.TrimSpace(resp.Header.Get("X-Error-Detail")),
+	}
+	if resp.Request != nil {
+		e.Method = resp.Request.Method
+		e.RequestURL = redactURL(resp.Request.URL)
+	}
+	if d, ok := retryAfter(resp.Header, time.Now()); ok {
+		e.RetryAfter = d
+	}
+	var ge gen.Error
+	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &ge) == nil {
+		if ge.ErrorCode != nil {
+			e.Code = *ge.ErrorCode
+		}
+		switch {
+		case ge.ErrorMessage != nil:
+			e.Message = *ge.ErrorMessage
+		case ge.Message != nil:
+			e.Message = *ge.Message
+		}
+	}
+	e.Body = truncateUTF8(string(body), 1024)
+	return e
+}
+
+// knownParams are the API's documented query parameters: their values are
+// not secret and help when reading an error.
+var knownParams = map[string]bool{
+	"page": true, "page_size": true, "date_from": true, "date_to": true, "start_date": true,
+	"end_date": true, "use_time": true, "product_type": true, "company_downloads": true,
+	"auto_download": true, "file_type": true, "height": true, "product_id": true,
+	"use_team_credits": true,
+}
+
+// redactURL renders u without user information or fragment, and with the
+// values of undocumented query parameters (a delivery URL's signature,
+// an access token) replaced.
+func redactURL(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	c := *u
+	c.User = nil
+	c.Fragment, c.RawFragment = "", ""
+	if c.RawQuery != "" {
+		q, err := url.ParseQuery(c.RawQuery)
+		if err != nil {
+			c.RawQuery = "REDACTED"
+		} else {
+			for k, vs := range q {
+				if !knownParams[k] {
+					for i := range vs {
+						vs[i] = "REDACTED"
+					}
+				}
+			}
+			c.RawQuery = q.Encode()
+		}
+	}
+	return c.String()
+}
+
+// stripQuery renders u without query, fragment or user information.
+func stripQuery(u *url.URL) string {
+	c := *u
+	c.User = nil
+	c.RawQuery, c.ForceQuery = "", false
+	c.Fragment, c.RawFragment = "", ""
+	return c.String()
+}
+
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// snippet collapses white space and shortens s for an error message.
+func snippet(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		s = truncateUTF8(s, n) + "..."
+	}
+	return s
+}

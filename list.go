@@ -1,0 +1,346 @@
+package getty
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gettykit/getty/gen"
+)
+
+// Download is one entry of the download history. It is the generated model
+// itself (an alias of gen.HistoricalDownload), so fields the API may omit
+// are pointers; unknown fields the API adds are ignored.
+type Download = gen.HistoricalDownload
+
+// ProductType is a Getty product offering (an alias of gen.ProductType).
+// Values outside the constants below are sent as given: Getty adds
+// offerings over time.
+type ProductType = gen.ProductType
+
+// Product offerings. EasyAccess, EditorialSubscription, ImagePack and
+// PremiumAccess are Getty keys; RoyaltyFreeSubscription and CreditPack are
+// iStock keys.
+const (
+	ProductEasyAccess              ProductType = gen.Easyaccess
+	ProductEditorialSubscription   ProductType = gen.Editorialsubscription
+	ProductImagePack               ProductType = gen.Imagepack
+	ProductPremiumAccess           ProductType = gen.Premiumaccess
+	ProductRoyaltyFreeSubscription ProductType = gen.Royaltyfreesubscription
+	ProductCreditPack              ProductType = gen.Creditpack
+	ProductAIGen                   ProductType = gen.Aigen
+)
+
+// DefaultPageSize is the API's page size when none is requested;
+// MaxPageSize is the largest it accepts.
+const (
+	DefaultPageSize = 30
+	MaxPageSize     = 100
+)
+
+// ErrRepeatedPage is returned by Downloads when the server answers a page
+// with the same entries as an earlier one, which would otherwise loop or
+// duplicate entries.
+var ErrRepeatedPage = errors.New("getty: the server repeated a page")
+
+// ListOptions filters the download history. The zero value lists the API's
+// default window (the last 30 days) with its default page size.
+type ListOptions struct {
+	// DateFrom selects downloads on or after this date; zero means 30 days
+	// before DateTo. Sent as YYYY-MM-DD (its date in its own location)
+	// unless UseTime is set.
+	DateFrom time.Time
+	// DateTo selects downloads on or before this date; zero means now.
+	DateTo time.Time
+	// UseTime makes the API use the time of day too: dates are then sent
+	// as RFC 3339 timestamps in UTC.
+	UseTime bool
+	// Page is the 1-based page number; zero means 1.
+	Page int
+	// PageSize is the number of entries per page, at most MaxPageSize;
+	// zero means the API default (DefaultPageSize) for ListDownloads and
+	// MaxPageSize for Downloads.
+	PageSize int
+	// ProductType restricts the listing to one product offering.
+	ProductType ProductType
+	// CompanyDownloads lists the downloads of every user of the company.
+	CompanyDownloads bool
+	// AcceptLanguage is sent as the Accept-Language header.
+	AcceptLanguage string
+	// Prefetch is used by Downloads only: the number of page requests it
+	// may have in flight. 0 and 1 fetch one page at a time; with n > 1
+	// pages are fetched ahead, at most n at once, and yielded in the same
+	// order as sequentially. The window shrinks while the server throttles.
+	Prefetch int
+}
+
+// DownloadsPage is one page of the download history.
+type DownloadsPage struct {
+	// ResultCount is the number of downloads matching the filters over all
+	// pages.
+	ResultCount int
+	// Downloads holds this page's entries; never nil.
+	Downloads []Download
+	// Page is the page number requested (1 if none was).
+	Page int
+	// PageSize is the page size requested (DefaultPageSize if none was).
+	PageSize int
+}
+
+func (o *ListOptions) validate() error {
+	switch {
+	case o.Page < 0:
+		return fmt.Errorf("getty: ListOptions.Page %d is negative", o.Page)
+	case o.PageSize < 0 || o.PageSize > MaxPageSize:
+		return fmt.Errorf("getty: ListOptions.PageSize %d is outside 0..%d", o.PageSize, MaxPageSize)
+	case o.Prefetch < 0:
+		return fmt.Errorf("getty: ListOptions.Prefetch %d is negative", o.Prefetch)
+	case !o.DateFrom.IsZero() && !o.DateTo.IsZero() && o.DateFrom.After(o.DateTo):
+		return errors.New("getty: ListOptions.DateFrom is after DateTo")
+	}
+	return nil
+}
+
+func formatDate(t time.Time, useTime bool) string {
+	if useTime {
+		return t.UTC().Format(time.RFC3339)
+	}
+	return t.Format(time.DateOnly)
+}
+
+// params is the canonical request for o: unset options are left out.
+func (o *ListOptions) params() *gen.ListDownloadsParams {
+	p := &gen.ListDownloadsParams{}
+	if !o.DateFrom.IsZero() {
+		s := formatDate(o.DateFrom, o.UseTime)
+		p.DateFrom = &s
+	}
+	if !o.DateTo.IsZero() {
+		s := formatDate(o.DateTo, o.UseTime)
+		p.DateTo = &s
+	}
+	if o.UseTime {
+		p.UseTime = ptr(true)
+	}
+	if o.Page > 0 {
+		p.Page = ptr(int32(o.Page))
+	}
+	if o.PageSize > 0 {
+		p.PageSize = ptr(int32(o.PageSize))
+	}
+	if o.ProductType != "" {
+		p.ProductType = ptr(o.ProductType)
+	}
+	if o.CompanyDownloads {
+		p.CompanyDownloads = ptr(true)
+	}
+	if o.AcceptLanguage != "" {
+		p.AcceptLanguage = ptr(o.AcceptLanguage)
+	}
+	return p
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// maxPageBody caps a page of history: 100 entries are a few tens of KiB.
+const maxPageBody = 16 << 20
+
+// ListDownloads returns one page of the download history (GET
+// /v3/downloads). opts may be nil.
+func (c *Client) ListDownloads(ctx context.Context, opts *ListOptions) (*DownloadsPage, error) {
+	var o ListOptions
+	if opts != nil {
+		o = *opts
+	}
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	resp, err := c.api.ListDownloads(ctx, o.params())
+	if err != nil {
+		return nil, fmt.Errorf("getty: listing downloads: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, newAPIError(resp)
+	}
+	defer resp.Body.Close()
+	var body gen.GetDownloadsResponse
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxPageBody)).Decode(&body); err != nil {
+		return nil, fmt.Errorf("getty: decoding the downloads page: %w", err)
+	}
+	pg := &DownloadsPage{
+		ResultCount: int(body.ResultCount),
+		Downloads:   []Download{},
+		Page:        max(o.Page, 1),
+		PageSize:    o.PageSize,
+	}
+	if pg.PageSize == 0 {
+		pg.PageSize = DefaultPageSize
+	}
+	if body.Downloads != nil {
+		pg.Downloads = *body.Downloads
+	}
+	return pg, nil
+}
+
+// pinWindow fixes the date window at the start of a listing so that
+// downloads made while it runs cannot shift entries between pages. An open
+// window ends now: it is sent with use_time so that it really ends at this
+// instant, and a date-only DateFrom becomes the start of its day, which
+// keeps its meaning.
+func pinWindow(o *ListOptions, now time.Time) {
+	if o.DateTo.IsZero() {
+		o.DateTo = now.UTC()
+		if !o.UseTime {
+			o.UseTime = true
+			if o.DateFrom.IsZero() {
+				y, m, d := o.DateTo.AddDate(0, 0, -30).Date()
+				o.DateFrom = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+			} else {
+				y, m, d := o.DateFrom.Date()
+				o.DateFrom = time.Date(y, m, d, 0, 0, 0, 0, o.DateFrom.Location())
+			}
+		}
+	}
+	if o.DateFrom.IsZero() {
+		o.DateFrom = o.DateTo.AddDate(0, 0, -30)
+	}
+}
+
+// Downloads iterates over every download in the history, page after page,
+// from opts.Page (default 1). opts is copied when Downloads is called and
+// may be nil. The date window is pinned when iteration starts (see
+// ListOptions: DateTo defaults to that instant), so that new downloads do not
+// shift the pages. The iteration stops after the last page, at the first
+// error (yielded with a zero Download), or when the server repeats a page
+// (ErrRepeatedPage). With opts.Prefetch > 1 pages are requested
+// concurrently; see ListOptions.Prefetch.
+func (c *Client) Downloads(ctx context.Context, opts *ListOptions) iter.Seq2[Download, error] {
+	var base ListOptions
+	if opts != nil {
+		base = *opts
+	}
+	return func(yield func(Download, error) bool) {
+		o := base
+		if err := o.validate(); err != nil {
+			yield(Download{}, err)
+			return
+		}
+		pinWindow(&o, time.Now())
+		if o.PageSize == 0 {
+			o.PageSize = MaxPageSize
+		}
+		c.iterate(ctx, o, yield)
+	}
+}
+
+type pageResult struct {
+	page *DownloadsPage
+	err  error
+}
+
+func (c *Client) iterate(ctx context.Context, o ListOptions, yield func(Download, error) bool) {
+	maxWindow := max(o.Prefetch, 1)
+	var window atomic.Int64
+	window.Store(int64(maxWindow))
+	// Throttling halves the window; see below for growing it back.
+	shrink := func() {
+		for {
+			w := window.Load()
+			if w <= 1 || window.CompareAndSwap(w, max(w/2, 1)) {
+				return
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(context.WithValue(ctx, throttleKey{}, shrink))
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+
+	first := max(o.Page, 1)
+	last := first // known once the first page is in
+	want := first // the page to yield next
+	next := first // the page to request next
+	pending := map[int]chan pageResult{}
+	launch := func() {
+		for next <= last && int64(next-want) < window.Load() {
+			ch := make(chan pageResult, 1)
+			pending[next] = ch
+			po := o
+			po.Page = next
+			wg.Go(func() {
+				pg, err := c.ListDownloads(ctx, &po)
+				ch <- pageResult{pg, err}
+			})
+			next++
+		}
+	}
+
+	seen := map[[32]byte]int{}
+	grow := 0
+	for {
+		launch()
+		var res pageResult
+		select {
+		case res = <-pending[want]:
+		case <-ctx.Done():
+			yield(Download{}, ctx.Err())
+			return
+		}
+		delete(pending, want)
+		if res.err != nil {
+			yield(Download{}, res.err)
+			return
+		}
+		pg := res.page
+		if want == first && pg.ResultCount > 0 {
+			last = max(first, (pg.ResultCount+o.PageSize-1)/o.PageSize)
+		}
+		if len(pg.Downloads) > 0 {
+			sum, err := pageSum(pg.Downloads)
+			if err != nil {
+				yield(Download{}, err)
+				return
+			}
+			if p, ok := seen[sum]; ok {
+				yield(Download{}, fmt.Errorf("%w: page %d has the same entries as page %d", ErrRepeatedPage, want, p))
+				return
+			}
+			seen[sum] = want
+		}
+		for _, d := range pg.Downloads {
+			if !yield(d, nil) {
+				return
+			}
+		}
+		if len(pg.Downloads) < o.PageSize || want >= last {
+			return
+		}
+		want++
+		// Additive increase: after a window's worth of pages without
+		// throttling, allow one more request in flight.
+		if w := window.Load(); w < int64(maxWindow) {
+			if grow++; int64(grow) >= w {
+				window.CompareAndSwap(w, w+1)
+				grow = 0
+			}
+		}
+	}
+}
+
+func pageSum(ds []Download) ([32]byte, error) {
+	b, err := json.Marshal(ds)
+	if err != nil {
+		return [32]byte{}, fmt.Errorf("getty: %w", err)
+	}
+	return sha256.Sum256(b), nil
+}

@@ -1,0 +1,255 @@
+package getty
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// DefaultBaseURL is the Getty Images API host used when WithBaseURL is not
+// given.
+const DefaultBaseURL = "https://api.gettyimages.com"
+
+// DefaultTokenURL is Getty's current OAuth2 token endpoint, used when
+// WithTokenURL is not given.
+const DefaultTokenURL = "https://authentication.gettyimages.com/oauth2/token"
+
+// Option configures a Client. Options validate their input; New reports the
+// first invalid option.
+type Option func(*config) error
+
+// config collects the options before New turns them into a Client.
+type config struct {
+	apiKey       string
+	secret       string
+	username     string
+	password     string
+	refreshToken string
+	token        *oauth2.Token
+	tokenSource  oauth2.TokenSource
+	tokenURL     string
+	baseURL      *url.URL
+	httpClient   *http.Client
+	transport    http.RoundTripper
+	retry        RetryPolicy
+	userAgent    string
+}
+
+// WithAPIKey sets the API key sent as the Api-Key header on every API request
+// and used as the OAuth2 client_id. It is required.
+func WithAPIKey(key string) Option {
+	return func(c *config) error {
+		if strings.TrimSpace(key) == "" {
+			return errors.New("getty: WithAPIKey: empty API key")
+		}
+		if hasCtl(key) || strings.ContainsAny(key, " \t") {
+			return errors.New("getty: WithAPIKey: API key contains spaces or control characters")
+		}
+		c.apiKey = key
+		return nil
+	}
+}
+
+// WithClientSecret sets the API secret. On its own it selects the OAuth2
+// client-credentials grant; WithPassword and WithRefreshToken need it too.
+func WithClientSecret(secret string) Option {
+	return func(c *config) error {
+		if secret == "" {
+			return errors.New("getty: WithClientSecret: empty secret")
+		}
+		c.secret = secret
+		return nil
+	}
+}
+
+// WithPassword selects the OAuth2 resource-owner password grant, which yields
+// a user token (some keys need one to download). It requires WithClientSecret.
+// The refresh token the grant returns is used to renew the access token; the
+// password grant is repeated only when refreshing fails.
+func WithPassword(username, password string) Option {
+	return func(c *config) error {
+		if username == "" || password == "" {
+			return errors.New("getty: WithPassword: empty username or password")
+		}
+		c.username, c.password = username, password
+		return nil
+	}
+}
+
+// WithRefreshToken selects the OAuth2 refresh-token grant: access tokens are
+// obtained from the given refresh token. It requires WithClientSecret.
+func WithRefreshToken(token string) Option {
+	return func(c *config) error {
+		if token == "" {
+			return errors.New("getty: WithRefreshToken: empty refresh token")
+		}
+		c.refreshToken = token
+		return nil
+	}
+}
+
+// WithToken supplies an access token, for instance one saved from an earlier
+// run. It is used until it expires. With WithClientSecret, an expired token
+// is renewed through its refresh token if it has one, through the client
+// credentials grant otherwise; without a secret it cannot be renewed and
+// requests fail once it has expired.
+func WithToken(tok *oauth2.Token) Option {
+	return func(c *config) error {
+		if tok == nil || (tok.AccessToken == "" && tok.RefreshToken == "") {
+			return errors.New("getty: WithToken: token has neither an access token nor a refresh token")
+		}
+		t := *tok
+		c.token = &t
+		return nil
+	}
+}
+
+// WithTokenSource supplies the OAuth2 token source to use instead of the
+// built-in grants. The client still caches its tokens and asks the source
+// again only when a token expires or the API rejects it.
+func WithTokenSource(ts oauth2.TokenSource) Option {
+	return func(c *config) error {
+		if ts == nil {
+			return errors.New("getty: WithTokenSource: nil token source")
+		}
+		c.tokenSource = ts
+		return nil
+	}
+}
+
+// WithTokenURL overrides the OAuth2 token endpoint (DefaultTokenURL).
+func WithTokenURL(rawURL string) Option {
+	return func(c *config) error {
+		u, err := parseHTTPURL(rawURL)
+		if err != nil {
+			return fmt.Errorf("getty: WithTokenURL: %w", err)
+		}
+		c.tokenURL = u.String()
+		return nil
+	}
+}
+
+// WithBaseURL overrides the API base URL (DefaultBaseURL), for a fake server
+// in tests or a proxy. A path is kept: "https://host/prefix" sends requests
+// to https://host/prefix/v3/.... Credentials are only ever sent to this
+// scheme and host.
+func WithBaseURL(rawURL string) Option {
+	return func(c *config) error {
+		u, err := parseHTTPURL(rawURL)
+		if err != nil {
+			return fmt.Errorf("getty: WithBaseURL: %w", err)
+		}
+		if u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("getty: WithBaseURL: %q has a query or fragment", rawURL)
+		}
+		u.Path = strings.TrimRight(u.Path, "/")
+		u.RawPath = ""
+		c.baseURL = u
+		return nil
+	}
+}
+
+// WithHTTPClient sets the HTTP client used for API, token and delivery
+// requests. The client is copied, never modified: its redirect policy is
+// replaced in the copy because this package follows redirects itself. Prefer
+// context deadlines to http.Client.Timeout, which also cuts off large image
+// downloads.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return errors.New("getty: WithHTTPClient: nil client")
+		}
+		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithTransport sets the RoundTripper used for every request (it replaces
+// the transport of a client given with WithHTTPClient).
+func WithTransport(rt http.RoundTripper) Option {
+	return func(c *config) error {
+		if rt == nil {
+			return errors.New("getty: WithTransport: nil transport")
+		}
+		c.transport = rt
+		return nil
+	}
+}
+
+// WithRetry sets the retry policy. The zero RetryPolicy means the defaults;
+// NoRetry disables retries.
+func WithRetry(p RetryPolicy) Option {
+	return func(c *config) error {
+		if err := p.validate(); err != nil {
+			return fmt.Errorf("getty: WithRetry: %w", err)
+		}
+		c.retry = p
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent header sent on every request.
+func WithUserAgent(ua string) Option {
+	return func(c *config) error {
+		if strings.TrimSpace(ua) == "" || hasCtl(ua) {
+			return errors.New("getty: WithUserAgent: empty or contains control characters")
+		}
+		c.userAgent = ua
+		return nil
+	}
+}
+
+// validate checks the combination of options.
+func (c *config) validate() error {
+	if c.apiKey == "" {
+		return errors.New("getty: an API key is required (WithAPIKey)")
+	}
+	if c.tokenSource != nil && (c.secret != "" || c.username != "" || c.refreshToken != "" || c.token != nil) {
+		return errors.New("getty: WithTokenSource conflicts with WithClientSecret, WithPassword, WithRefreshToken and WithToken")
+	}
+	if c.username != "" && c.refreshToken != "" {
+		return errors.New("getty: WithPassword conflicts with WithRefreshToken")
+	}
+	if c.token != nil && c.refreshToken != "" {
+		return errors.New("getty: WithToken conflicts with WithRefreshToken (put the refresh token in the token)")
+	}
+	if (c.username != "" || c.refreshToken != "") && c.secret == "" {
+		return errors.New("getty: WithPassword and WithRefreshToken need WithClientSecret")
+	}
+	return nil
+}
+
+func parseHTTPURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return nil, fmt.Errorf("%q is not an absolute http or https URL", raw)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("%q has no host", raw)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("%q must not carry user information", u.Redacted())
+	}
+	return u, nil
+}
+
+func hasCtl(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+// tokenTimeout bounds token requests, which are small; API and delivery
+// requests are bounded by the caller's context only.
+const tokenTimeout = 30 * time.Second

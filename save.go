@@ -1,0 +1,236 @@
+package getty
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// SaveOptions are the options of SaveImage and SaveImageTo.
+type SaveOptions struct {
+	DownloadOptions
+	// Overwrite allows SaveImage to replace an existing file.
+	Overwrite bool
+	// Progress, if set, is called after each chunk written with the bytes
+	// written so far and the total (-1 if unknown). It runs on the
+	// downloading goroutine: keep it quick.
+	Progress func(written, total int64)
+}
+
+// SavedImage describes a saved image.
+type SavedImage struct {
+	// Path is the file written; empty for SaveImageTo.
+	Path string
+	// Filename is the sanitized name from the server (see Image.Filename).
+	Filename string
+	// Size is the number of bytes written.
+	Size int64
+	// ContentType is the Content-Type of the file.
+	ContentType string
+	// URL is the URL the file came from, without its query string.
+	URL string
+}
+
+// SaveImage downloads image id (see OpenImage) into dst: into an existing
+// directory under the server's file name, or else to the file path dst.
+//
+// The file is written under a temporary name in the same directory, synced,
+// and moved into place only when it is complete and its size matches
+// Content-Length; on any failure the temporary file is removed and nothing
+// is left behind. An existing file is not replaced unless opts.Overwrite is
+// set; when dst names a file, that is checked before the download is
+// requested, so no quota is spent on a download that could not be saved.
+// Memory use does not depend on the image size. opts may be nil.
+func (c *Client) SaveImage(ctx context.Context, id, dst string, opts *SaveOptions) (saved *SavedImage, err error) {
+	var o SaveOptions
+	if opts != nil {
+		o = *opts
+	}
+	if err := validateID(id); err != nil {
+		return nil, err
+	}
+	dir, name, err := splitDst(dst)
+	if err != nil {
+		return nil, err
+	}
+	if name != "" && !o.Overwrite {
+		if err := checkAbsent(filepath.Join(dir, name)); err != nil {
+			return nil, err
+		}
+	}
+	// Creating the temporary file first proves the directory is writable
+	// before any quota is spent.
+	tmp, err := os.CreateTemp(dir, ".getty-*.part")
+	if err != nil {
+		return nil, fmt.Errorf("getty: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+
+	img, err := c.OpenImage(ctx, id, &o.DownloadOptions)
+	if err != nil {
+		return nil, err
+	}
+	defer img.Body.Close()
+	if name == "" {
+		name = img.Filename
+	}
+	final := filepath.Join(dir, name)
+	if !o.Overwrite {
+		if err := checkAbsent(final); err != nil {
+			return nil, err
+		}
+	}
+
+	var w io.Writer = tmp
+	if c.wrapFile != nil {
+		w = c.wrapFile(w)
+	}
+	n, err := copyImage(w, img, o.Progress)
+	if err != nil {
+		return nil, err
+	}
+	if err := tmp.Sync(); err != nil {
+		return nil, fmt.Errorf("getty: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, fmt.Errorf("getty: %w", err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return nil, fmt.Errorf("getty: %w", err)
+	}
+	if err := commit(tmp.Name(), final, o.Overwrite); err != nil {
+		return nil, err
+	}
+	committed = true
+	syncDir(dir)
+	return &SavedImage{Path: final, Filename: img.Filename, Size: n, ContentType: img.ContentType, URL: img.URL}, nil
+}
+
+// SaveImageTo downloads image id (see OpenImage) and streams it to w. It
+// returns an error if the body is cut short or its size does not match
+// Content-Length; w may then hold part of the file. opts.Overwrite is
+// ignored; opts may be nil.
+func (c *Client) SaveImageTo(ctx context.Context, id string, w io.Writer, opts *SaveOptions) (*SavedImage, error) {
+	var o SaveOptions
+	if opts != nil {
+		o = *opts
+	}
+	img, err := c.OpenImage(ctx, id, &o.DownloadOptions)
+	if err != nil {
+		return nil, err
+	}
+	defer img.Body.Close()
+	n, err := copyImage(w, img, o.Progress)
+	if err != nil {
+		return nil, err
+	}
+	return &SavedImage{Filename: img.Filename, Size: n, ContentType: img.ContentType, URL: img.URL}, nil
+}
+
+// copyImage streams img to w through a fixed buffer and checks the length.
+func copyImage(w io.Writer, img *Image, progress func(written, total int64)) (int64, error) {
+	if progress != nil {
+		w = &progressWriter{w: w, total: img.ContentLength, f: progress}
+	}
+	buf := make([]byte, 64<<10)
+	n, err := io.CopyBuffer(struct{ io.Writer }{w}, struct{ io.Reader }{img.Body}, buf)
+	if err != nil {
+		return n, fmt.Errorf("getty: saving the image after %d bytes: %w", n, err)
+	}
+	if img.ContentLength >= 0 && n != img.ContentLength {
+		return n, fmt.Errorf("getty: the image has %d bytes, Content-Length said %d: %w", n, img.ContentLength, io.ErrUnexpectedEOF)
+	}
+	return n, nil
+}
+
+type progressWriter struct {
+	w     io.Writer
+	n     int64
+	total int64
+	f     func(written, total int64)
+}
+
+func (p *progressWriter) Write(b []byte) (int, error) {
+	n, err := p.w.Write(b)
+	p.n += int64(n)
+	if n > 0 {
+		p.f(p.n, p.total)
+	}
+	return n, err
+}
+
+// splitDst returns the directory and, when dst names a file, its name.
+func splitDst(dst string) (dir, name string, err error) {
+	if dst == "" {
+		return "", "", errors.New("getty: empty destination")
+	}
+	fi, err := os.Stat(dst)
+	switch {
+	case err == nil && fi.IsDir():
+		return dst, "", nil
+	case strings.HasSuffix(dst, string(filepath.Separator)) || strings.HasSuffix(dst, "/"):
+		return "", "", fmt.Errorf("getty: destination directory %s does not exist", dst)
+	case err == nil && !fi.Mode().IsRegular():
+		return "", "", fmt.Errorf("getty: destination %s is not a regular file", dst)
+	}
+	return filepath.Dir(dst), filepath.Base(dst), nil
+}
+
+func checkAbsent(path string) error {
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("getty: %s already exists (set SaveOptions.Overwrite to replace it): %w", path, fs.ErrExist)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("getty: %w", err)
+	}
+	return nil
+}
+
+// commit moves the complete temporary file to its final name. Without
+// overwrite, a hard link claims the name atomically (it fails if the name
+// exists, even if another process created it a moment ago); where links are
+// unsupported, the name is claimed with O_EXCL and the placeholder replaced.
+func commit(tmp, final string, overwrite bool) error {
+	if overwrite {
+		if err := os.Rename(tmp, final); err != nil {
+			return fmt.Errorf("getty: %w", err)
+		}
+		return nil
+	}
+	err := os.Link(tmp, final)
+	if err == nil {
+		_ = os.Remove(tmp)
+		return nil
+	}
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("getty: %s already exists (set SaveOptions.Overwrite to replace it): %w", final, fs.ErrExist)
+	}
+	f, err := os.OpenFile(final, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("getty: %w", err)
+	}
+	_ = f.Close()
+	if err := os.Rename(tmp, final); err != nil {
+		_ = os.Remove(final)
+		return fmt.Errorf("getty: %w", err)
+	}
+	return nil
+}
+
+// syncDir makes the rename durable where the platform allows it.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+}
