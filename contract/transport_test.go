@@ -1,0 +1,204 @@
+package contract_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gettykit/getty/contract"
+)
+
+// apiServer serves canned answers for the transport tests.
+func apiServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	jpg := tinyJPEG(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v3/downloads", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("page") == "418" {
+			w.WriteHeader(http.StatusTeapot)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"result_count":1,"downloads":[{"date_downloaded":"2026-01-31T10:00:00Z","id":"1","rating":5}]}`)
+	})
+	mux.HandleFunc("POST /v3/downloads/images/{id}", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("X-Echo-Body", string(body))
+		loc := "http://" + r.Host + "/files/" + r.PathValue("id")
+		if r.URL.Query().Get("auto_download") == "false" {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"uri":%q}`, loc)
+			return
+		}
+		http.Redirect(w, r, loc, http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /files/{name}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/jpeg")
+		switch r.PathValue("name") {
+		case "png":
+			w.Write([]byte("\x89PNG\r\n\x1a\n1234"))
+		case "short":
+			w.Header().Set("Content-Length", strconv.Itoa(len(jpg)+100))
+			w.Write(jpg)
+		default:
+			w.Header().Set("Content-Length", strconv.Itoa(len(jpg)))
+			w.Write(jpg)
+		}
+	})
+	mux.HandleFunc("POST /oauth2/token", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"access_token":"t","expires_in":"1800"}`)
+	})
+	ts := httptest.NewServer(mux)
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+// authed adds credentials, as the client's own transport would.
+type authed struct{ base http.RoundTripper }
+
+func (a authed) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Api-Key", "key")
+	r.Header.Set("Authorization", "Bearer token")
+	return a.base.RoundTrip(r)
+}
+
+func TestTransport(t *testing.T) {
+	ts := apiServer(t)
+	tr := contract.NewTransport(ts.Client().Transport, newValidator(t))
+	c := &http.Client{Transport: authed{tr}}
+
+	// A JSON answer reaches the caller intact; its new field is drift.
+	resp, err := c.Get(ts.URL + "/v3/downloads?page=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page struct {
+		ResultCount int `json:"result_count"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil || page.ResultCount != 1 {
+		t.Errorf("caller's body: %v %+v", err, page)
+	}
+	resp.Body.Close()
+
+	// The request body reaches the server intact, the 303 is followed,
+	// and the image streams through checked.
+	req, _ := http.NewRequest("POST", ts.URL+"/v3/downloads/images/good", strings.NewReader("null"))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.HasPrefix(img, []byte{0xFF, 0xD8, 0xFF}) {
+		t.Errorf("image not passed on: % X", img[:min(len(img), 8)])
+	}
+	if req.URL.RawQuery != "" {
+		t.Errorf("caller's request modified: %q", req.URL.RawQuery)
+	}
+
+	// The body of a POST with auto_download=false reaches the server.
+	resp, err = c.Post(ts.URL+"/v3/downloads/images/x?auto_download=false", "application/json", strings.NewReader(`{"download_notes":"n"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("X-Echo-Body"); got != `{"download_notes":"n"}` {
+		t.Errorf("server got body %q", got)
+	}
+
+	if v := tr.Report().Violations(); len(v) > 0 {
+		t.Fatalf("violations so far: %v", v)
+	}
+	if d := tr.Report().Drift(); len(d) != 1 || d[0].Pointer != "/downloads/0/rating" {
+		t.Errorf("drift = %v", d)
+	}
+
+	tr.Report().Reset()
+	for _, target := range []string{"/v3/downloads?page=418", "/files/png", "/files/short"} {
+		resp, err := c.Get(ts.URL + target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if target == "/files/short" && !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("short body: caller got %v, want unexpected EOF", err)
+		}
+	}
+	// The token endpoint is not part of the spec and passes unchecked.
+	if resp, err := c.Post(ts.URL+"/oauth2/token", "application/x-www-form-urlencoded", strings.NewReader("grant_type=client_credentials")); err == nil {
+		resp.Body.Close()
+	}
+	want := []string{"status 418 is not documented", "starts with [89 50 4E 47", "body ended after"}
+	got := tr.Report().Violations()
+	if len(got) != len(want) {
+		t.Fatalf("violations = %v, want %q", got, want)
+	}
+	for i, f := range got {
+		if !strings.Contains(f.Message, want[i]) {
+			t.Errorf("violation %d = %s, want %q", i, f, want[i])
+		}
+	}
+	if !strings.Contains(tr.Report().String(), "3 violation(s), 0 drift finding(s)") {
+		t.Errorf("report:\n%s", tr.Report())
+	}
+}
+
+func TestTransportEarlyCloseIsNotAViolation(t *testing.T) {
+	ts := apiServer(t)
+	tr := contract.NewTransport(ts.Client().Transport, newValidator(t))
+	resp, err := (&http.Client{Transport: tr}).Get(ts.URL + "/files/good")
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4)
+	io.ReadFull(resp.Body, buf)
+	resp.Body.Close()
+	if v := tr.Report().Violations(); len(v) > 0 {
+		t.Errorf("violations: %v", v)
+	}
+}
+
+// recordingTB captures what Check reports.
+type recordingTB struct {
+	testing.TB
+	errors, logs []string
+}
+
+func (r *recordingTB) Helper()           {}
+func (r *recordingTB) Error(args ...any) { r.errors = append(r.errors, fmt.Sprint(args...)) }
+func (r *recordingTB) Log(args ...any)   { r.logs = append(r.logs, fmt.Sprint(args...)) }
+func (r *recordingTB) Errorf(f string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(f, args...))
+}
+
+func TestCheck(t *testing.T) {
+	var r contract.Report
+	rec := &recordingTB{TB: t}
+	contract.AssertNoViolations(rec, &r)
+	if len(rec.errors)+len(rec.logs) != 0 {
+		t.Errorf("empty report: %v %v", rec.errors, rec.logs)
+	}
+	r.Add(contract.Finding{Kind: contract.Drift, Operation: "listDownloads", Method: "GET", Path: "/v3/downloads", Status: 200, Pointer: "/downloads/0/rating", Message: `field "rating" is not in the spec`})
+	r.Check(rec)
+	if len(rec.errors) != 0 || len(rec.logs) != 1 {
+		t.Errorf("drift only: errors %v logs %v", rec.errors, rec.logs)
+	}
+	r.Add(contract.Finding{Kind: contract.Violation, Operation: "downloadImage", Method: "POST", Path: "/v3/downloads/images/1", Status: 200, Pointer: "/uri", Message: "not an absolute URI"})
+	rec = &recordingTB{TB: t}
+	r.Check(rec)
+	want := "contract: 1 violation(s) of the spec:\n  violation: downloadImage POST /v3/downloads/images/1 -> 200 at /uri: not an absolute URI\n"
+	if len(rec.errors) != 1 || rec.errors[0] != want {
+		t.Errorf("errors = %q, want %q", rec.errors, want)
+	}
+}
