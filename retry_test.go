@@ -36,7 +36,10 @@ func TestPOSTNotRetriedOnceItReachedTheServer(t *testing.T) {
 			_, base := newAPI(t, mux)
 			c := newClient(t, base)
 			for _, call := range []func() error{
-				func() error { _, err := c.DownloadURL(t.Context(), "42", &DownloadOptions{ProjectCode: "p"}); return err },
+				func() error {
+					_, err := c.DownloadURL(t.Context(), "42", &DownloadOptions{ProjectCode: "p"})
+					return err
+				},
 				func() error { _, err := c.OpenImage(t.Context(), "42", nil); return err },
 			} {
 				posts.Store(0)
