@@ -1,0 +1,373 @@
+package getty
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// history is a fake download history served page by page.
+type history struct {
+	total       int
+	latency     time.Duration
+	ignorePage  bool // a broken server answering page 1 every time
+	throttleAt  int  // answer 429 while more than this many requests are in flight; 0: never
+	failPage    int  // answer 400 for this page
+	mu          sync.Mutex
+	queries     []url.Values
+	inFlight    atomic.Int64
+	maxInFlight atomic.Int64
+	throttled   atomic.Int64
+}
+
+func (h *history) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	n := h.inFlight.Add(1)
+	defer h.inFlight.Add(-1)
+	for {
+		m := h.maxInFlight.Load()
+		if n <= m || h.maxInFlight.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	q := r.URL.Query()
+	h.mu.Lock()
+	h.queries = append(h.queries, q)
+	h.mu.Unlock()
+	time.Sleep(h.latency)
+	if h.throttleAt > 0 && n > int64(h.throttleAt) {
+		h.throttled.Add(1)
+		w.Header().Set("X-Error-Detail", "Account Over Queries Per Second Limit")
+		writeJSON(w, 429, map[string]string{"message": "Too Many Requests"})
+		return
+	}
+	page, size := 1, DefaultPageSize
+	if v := q.Get("page"); v != "" {
+		page, _ = strconv.Atoi(v)
+	}
+	if v := q.Get("page_size"); v != "" {
+		size, _ = strconv.Atoi(v)
+	}
+	if page == h.failPage {
+		writeJSON(w, 400, map[string]string{"ErrorCode": "InvalidPage", "ErrorMessage": "bad page"})
+		return
+	}
+	if h.ignorePage {
+		page = 1
+	}
+	var items []map[string]any
+	for i := (page - 1) * size; i < min(page*size, h.total); i++ {
+		items = append(items, map[string]any{
+			"id":              fmt.Sprint(1000 + i),
+			"date_downloaded": time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(-time.Duration(i) * time.Minute).Format(time.RFC3339),
+			"product_type":    "premiumaccess",
+			"license_model":   "RF", // a field added over time
+		})
+	}
+	writeJSON(w, 200, map[string]any{"result_count": h.total, "downloads": items})
+}
+
+func (h *history) requests() []url.Values {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]url.Values(nil), h.queries...)
+}
+
+func historyClient(t *testing.T, h *history, opts ...Option) *Client {
+	mux := http.NewServeMux()
+	mux.Handle("GET /api/v3/downloads", h)
+	_, base := newAPI(t, mux)
+	return newClient(t, base, append([]Option{WithToken(validToken())}, opts...)...)
+}
+
+func collect(t *testing.T, c *Client, o *ListOptions) ([]string, error) {
+	var ids []string
+	for d, err := range c.Downloads(t.Context(), o) {
+		if err != nil {
+			return ids, err
+		}
+		ids = append(ids, *d.Id)
+	}
+	return ids, nil
+}
+
+func wantIDs(n int) []string {
+	var ids []string
+	for i := range n {
+		ids = append(ids, fmt.Sprint(1000+i))
+	}
+	return ids
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestListOptionsCanonicalQuery(t *testing.T) {
+	from := time.Date(2026, 3, 1, 15, 4, 5, 0, time.FixedZone("X", 3600))
+	to := time.Date(2026, 3, 31, 23, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		opts *ListOptions
+		want string
+	}{
+		{"nil", nil, ""},
+		{"dates", &ListOptions{DateFrom: from, DateTo: to}, "date_from=2026-03-01&date_to=2026-03-31"},
+		{"use time", &ListOptions{DateFrom: from, DateTo: to, UseTime: true},
+			"date_from=2026-03-01T14%3A04%3A05Z&date_to=2026-03-31T23%3A00%3A00Z&use_time=true"},
+		{"everything", &ListOptions{Page: 3, PageSize: 50, ProductType: ProductPremiumAccess, CompanyDownloads: true},
+			"company_downloads=true&page=3&page_size=50&product_type=premiumaccess"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got, lang string
+			mux := http.NewServeMux()
+			mux.HandleFunc("GET /api/v3/downloads", func(w http.ResponseWriter, r *http.Request) {
+				got = r.URL.Query().Encode()
+				lang = r.Header.Get("Accept-Language")
+				writeJSON(w, 200, map[string]any{"result_count": 0, "downloads": nil})
+			})
+			_, base := newAPI(t, mux)
+			c := newClient(t, base)
+			var o *ListOptions
+			if tt.opts != nil {
+				cp := *tt.opts
+				cp.AcceptLanguage = "de"
+				o = &cp
+			}
+			pg, err := c.ListDownloads(t.Context(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("query = %s\nwant    %s", got, tt.want)
+			}
+			if o != nil && lang != "de" {
+				t.Errorf("Accept-Language = %q", lang)
+			}
+			if pg.Downloads == nil || pg.PageSize == 0 || pg.Page == 0 {
+				t.Errorf("page = %+v", pg)
+			}
+		})
+	}
+}
+
+func TestListOptionsValidation(t *testing.T) {
+	c := newClient(t, "http://127.0.0.1:1")
+	now := time.Now()
+	for _, o := range []*ListOptions{
+		{Page: -1}, {PageSize: 101}, {PageSize: -1}, {Prefetch: -2},
+		{DateFrom: now, DateTo: now.Add(-time.Hour)},
+	} {
+		if _, err := c.ListDownloads(t.Context(), o); err == nil {
+			t.Errorf("ListDownloads(%+v) gave no error", o)
+		}
+		if _, err := collect(t, c, o); err == nil {
+			t.Errorf("Downloads(%+v) gave no error", o)
+		}
+	}
+}
+
+func TestDownloadsPagination(t *testing.T) {
+	tests := []struct {
+		name      string
+		total     int
+		pageSize  int
+		prefetch  int
+		wantPages int
+	}{
+		{"several pages", 7, 3, 0, 3},
+		{"several pages, prefetch", 7, 3, 4, 3},
+		{"exact multiple", 9, 3, 0, 3},
+		{"exact multiple, prefetch", 9, 3, 8, 3},
+		{"one page", 2, 3, 2, 1},
+		{"empty history", 0, 3, 0, 1},
+		{"empty history, prefetch", 0, 3, 4, 1},
+		{"default page size", 150, 0, 3, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &history{total: tt.total}
+			c := historyClient(t, h)
+			opts := &ListOptions{PageSize: tt.pageSize, Prefetch: tt.prefetch}
+			ids, err := collect(t, c, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !equal(ids, wantIDs(tt.total)) {
+				t.Errorf("ids = %v", ids)
+			}
+			reqs := h.requests()
+			if len(reqs) != tt.wantPages {
+				t.Errorf("%d requests, want %d", len(reqs), tt.wantPages)
+			}
+			if *opts != (ListOptions{PageSize: tt.pageSize, Prefetch: tt.prefetch}) {
+				t.Errorf("Downloads modified the caller's options: %+v", opts)
+			}
+			// The window is pinned: every page asks for the same one.
+			for _, q := range reqs {
+				if q.Get("date_to") != reqs[0].Get("date_to") || q.Get("date_from") != reqs[0].Get("date_from") ||
+					q.Get("date_to") == "" || q.Get("use_time") != "true" {
+					t.Errorf("window not pinned: %v vs %v", q, reqs[0])
+				}
+			}
+		})
+	}
+}
+
+func TestDownloadsRepeatedPage(t *testing.T) {
+	for _, prefetch := range []int{0, 3} {
+		h := &history{total: 10, ignorePage: true}
+		c := historyClient(t, h)
+		ids, err := collect(t, c, &ListOptions{PageSize: 3, Prefetch: prefetch})
+		if !errors.Is(err, ErrRepeatedPage) {
+			t.Fatalf("prefetch %d: err = %v, want ErrRepeatedPage", prefetch, err)
+		}
+		if !equal(ids, wantIDs(3)) {
+			t.Errorf("prefetch %d: yielded %v before the error", prefetch, ids)
+		}
+	}
+}
+
+func TestDownloadsStopsAtError(t *testing.T) {
+	h := &history{total: 10, failPage: 2}
+	c := historyClient(t, h)
+	ids, err := collect(t, c, &ListOptions{PageSize: 3, Prefetch: 2})
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.Code != "InvalidPage" {
+		t.Fatalf("err = %v", err)
+	}
+	if !equal(ids, wantIDs(3)) {
+		t.Errorf("yielded %v", ids)
+	}
+}
+
+func TestDownloadsBreakEarly(t *testing.T) {
+	h := &history{total: 100}
+	c := historyClient(t, h)
+	n := 0
+	for _, err := range c.Downloads(t.Context(), &ListOptions{PageSize: 5, Prefetch: 4}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; n == 7 {
+			break
+		}
+	}
+	// Pages 1 and 2 were needed; at most the prefetch window beyond them.
+	if got := len(h.requests()); got > 2+4 {
+		t.Errorf("%d requests after breaking at the 7th entry", got)
+	}
+}
+
+func TestDownloadsPrefetchIsConcurrentAndBounded(t *testing.T) {
+	const pages, window = 40, 6
+	h := &history{total: pages * 5, latency: 10 * time.Millisecond}
+	c := historyClient(t, h)
+	start := time.Now()
+	ids, err := collect(t, c, &ListOptions{PageSize: 5, Prefetch: window})
+	if err != nil {
+		t.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	if !equal(ids, wantIDs(pages*5)) {
+		t.Fatalf("prefetch changed the results")
+	}
+	if m := h.maxInFlight.Load(); m > window || m < 2 {
+		t.Errorf("max %d requests in flight, want 2..%d", m, window)
+	}
+	// Sequential would take pages × latency = 400ms.
+	if elapsed > 300*time.Millisecond {
+		t.Errorf("prefetch took %v, no faster than sequential", elapsed)
+	}
+}
+
+func TestDownloadsPrefetchSlowsDownWhenThrottled(t *testing.T) {
+	h := &history{total: 30 * 5, latency: 5 * time.Millisecond, throttleAt: 2}
+	c := historyClient(t, h, WithRetry(RetryPolicy{MaxAttempts: 6, MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}))
+	ids, err := collect(t, c, &ListOptions{PageSize: 5, Prefetch: 8})
+	if err != nil {
+		t.Fatalf("after %d throttled answers: %v", h.throttled.Load(), err)
+	}
+	if !equal(ids, wantIDs(30*5)) {
+		t.Fatalf("throttling changed the results")
+	}
+	if h.throttled.Load() == 0 {
+		t.Fatal("the server never throttled: the test proves nothing")
+	}
+	// Without slowing down, a window of 8 against a limit of 2 gets
+	// throttled on most requests.
+	if n := h.throttled.Load(); n > 30 {
+		t.Errorf("%d throttled answers for 30 pages: the window did not shrink", n)
+	}
+}
+
+func TestPinWindow(t *testing.T) {
+	now := time.Date(2026, 5, 20, 13, 30, 0, 0, time.UTC)
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		name string
+		in   ListOptions
+		want ListOptions
+	}{
+		{"open window", ListOptions{}, ListOptions{DateFrom: day(2026, 4, 20), DateTo: now, UseTime: true}},
+		{"from only", ListOptions{DateFrom: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)},
+			ListOptions{DateFrom: day(2026, 5, 1), DateTo: now, UseTime: true}},
+		{"from only, use time", ListOptions{DateFrom: now.Add(-time.Hour), UseTime: true},
+			ListOptions{DateFrom: now.Add(-time.Hour), DateTo: now, UseTime: true}},
+		{"to only", ListOptions{DateTo: day(2026, 3, 31)}, ListOptions{DateFrom: day(2026, 3, 1), DateTo: day(2026, 3, 31)}},
+		{"both", ListOptions{DateFrom: day(2026, 1, 1), DateTo: day(2026, 2, 1)}, ListOptions{DateFrom: day(2026, 1, 1), DateTo: day(2026, 2, 1)}},
+	}
+	for _, tt := range tests {
+		got := tt.in
+		pinWindow(&got, now)
+		if !got.DateFrom.Equal(tt.want.DateFrom) || !got.DateTo.Equal(tt.want.DateTo) || got.UseTime != tt.want.UseTime {
+			t.Errorf("%s: got %v..%v use_time %v; want %v..%v %v", tt.name, got.DateFrom, got.DateTo, got.UseTime,
+				tt.want.DateFrom, tt.want.DateTo, tt.want.UseTime)
+		}
+	}
+}
+
+// BenchmarkDownloads lists 100 pages served with 20ms of latency,
+// sequentially and with prefetch.
+func BenchmarkDownloads(b *testing.B) {
+	for _, prefetch := range []int{1, 8} {
+		b.Run(fmt.Sprintf("prefetch=%d", prefetch), func(b *testing.B) {
+			h := &history{total: 100 * 10, latency: 20 * time.Millisecond}
+			mux := http.NewServeMux()
+			mux.Handle("GET /api/v3/downloads", h)
+			srv := httptest.NewServer(mux)
+			b.Cleanup(srv.Close)
+			c, err := New(WithAPIKey("k"), WithBaseURL(srv.URL+basePath), WithToken(validToken()))
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				n := 0
+				for _, err := range c.Downloads(b.Context(), &ListOptions{PageSize: 10, Prefetch: prefetch}) {
+					if err != nil {
+						b.Fatal(err)
+					}
+					n++
+				}
+				if n != 1000 {
+					b.Fatalf("%d entries", n)
+				}
+			}
+		})
+	}
+}
