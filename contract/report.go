@@ -47,7 +47,8 @@ type Finding struct {
 	// exercise error paths) can tell these apart.
 	InRequest bool
 	// Pointer locates the problem: a JSON pointer into the body such as
-	// "/downloads/3/date_downloaded", or the name of a parameter or header.
+	// "/downloads/3/date_downloaded", the name of a parameter or header,
+	// or "security" when no security requirement of the operation is met.
 	Pointer string
 	Message string
 	// Source and Index name the recording a finding came from (a cassette

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -159,10 +160,11 @@ func authScheme(in *openapi3filter.AuthenticationInput, req *http.Request, schem
 	return nil
 }
 
-// route finds the operation for req. ok is false when req is not an API
-// call at all (another host's path, such as image delivery); then f may
-// still hold a violation for a path that looks like the API's but is not in
-// the spec.
+// route finds the operation for req. route is nil when req is not an API
+// call: another host's path, such as image delivery, or a path that looks
+// like the API's (its first segment is one of the spec's) but is not in
+// the spec, or a method the path does not have; for the last two f holds
+// the violation.
 func (v *Validator) route(req *http.Request) (route *routers.Route, params map[string]string, f *Finding) {
 	r := req
 	if v.basePath != "" {
@@ -490,6 +492,11 @@ func findings(err error, base Finding) []Finding {
 			}
 			f.Message = prefix + reason
 		case *openapi3filter.ResponseError:
+			if rest, ok := strings.CutPrefix(e.Reason, "response header "); ok {
+				if name, err := strconv.QuotedPrefix(rest); err == nil {
+					f.Pointer, _ = strconv.Unquote(name)
+				}
+			}
 			if e.Err != nil && isSchemaErr(e.Err) {
 				walk(e.Err, f, prefix+e.Reason+": ")
 				return

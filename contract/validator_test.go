@@ -222,7 +222,7 @@ func TestValidateResponse(t *testing.T) {
 		{name: "303 with Location", req: dl, resp: response(303, "", "", "Location", "https://delivery.gettyimages.com/a")},
 		{name: "302 with Location", req: dl, resp: response(302, "", "", "Location", "https://delivery.gettyimages.com/a")},
 		{name: "303 without Location", req: dl, resp: response(303, "", ""),
-			violations: []string{`: "Location" missing`}},
+			violations: []string{`Location: "Location" missing`}},
 		{name: "404 on the listing", req: list, resp: response(404, json, `{"ErrorCode":"NotFound"}`),
 			violations: []string{": status 404 is not documented"}},
 	}

@@ -8,6 +8,7 @@ import (
 	"image/jpeg"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -622,5 +623,27 @@ func TestWithHistory(t *testing.T) {
 		if r := f.do("POST", "/v3/downloads/images/"+img, "", "", nil); r.status != 303 {
 			t.Errorf("image %s: %d", img, r.status)
 		}
+	}
+}
+
+func TestHandlerUnderTLS(t *testing.T) {
+	s := gettytest.NewUnstartedServer(gettytest.WithDownloads(1))
+	ts := httptest.NewTLSServer(s.Handler())
+	defer ts.Close()
+	req, _ := http.NewRequest("POST", ts.URL+"/v3/downloads/images/"+gettytest.ImageID+"?auto_download=false", nil)
+	req.Header.Set("Api-Key", gettytest.APIKey)
+	req.Header.Set("Authorization", "Bearer "+s.IssueToken(true))
+	resp, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var u gen.DownloadURI
+	json.NewDecoder(resp.Body).Decode(&u)
+	if resp.StatusCode != 200 || !strings.HasPrefix(u.Uri, ts.URL+"/delivery/") || !strings.HasPrefix(u.Uri, "https://") {
+		t.Errorf("%d %q", resp.StatusCode, u.Uri)
+	}
+	if s.Requests("") != 1 {
+		t.Errorf("Requests(\"\") = %d", s.Requests(""))
 	}
 }
