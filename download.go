@@ -126,7 +126,9 @@ func (c *Client) postDownload(ctx context.Context, id string, opts *DownloadOpti
 // /v3/downloads/images/{id} with auto_download=false) and returns it. The
 // URL is valid for 24 hours and needs no credentials. Each call spends one
 // download of the product's quota; it is never retried once it may have
-// reached the server.
+// reached the server, with one exception: a 401 answer (an expired or
+// revoked token) is retried once with a renewed token, because a 401 is
+// given before the download is processed, so no quota was spent on it.
 func (c *Client) DownloadURL(ctx context.Context, id string, opts *DownloadOptions) (string, error) {
 	resp, err := c.postDownload(ctx, id, opts, false)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"math"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -302,8 +303,15 @@ func (c *Client) iterate(ctx context.Context, o ListOptions, yield func(Download
 			return
 		}
 		pg := res.page
-		if want == first && pg.ResultCount > 0 {
-			last = max(first, (pg.ResultCount+o.PageSize-1)/o.PageSize)
+		if want == first {
+			switch {
+			case pg.ResultCount > 0:
+				last = max(first, (pg.ResultCount+o.PageSize-1)/o.PageSize)
+			case len(pg.Downloads) >= o.PageSize:
+				// A full page without a count: go on until a short or
+				// empty page (or a repeated one).
+				last = math.MaxInt
+			}
 		}
 		if len(pg.Downloads) > 0 {
 			sum, err := pageSum(pg.Downloads)

@@ -20,6 +20,7 @@ type history struct {
 	ignorePage  bool // a broken server answering page 1 every time
 	throttleAt  int  // answer 429 while more than this many requests are in flight; 0: never
 	failPage    int  // answer 400 for this page
+	noCount     bool // leave result_count out
 	mu          sync.Mutex
 	queries     []url.Values
 	inFlight    atomic.Int64
@@ -70,7 +71,11 @@ func (h *history) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"license_model":   "RF", // a field added over time
 		})
 	}
-	writeJSON(w, 200, map[string]any{"result_count": h.total, "downloads": items})
+	body := map[string]any{"result_count": h.total, "downloads": items}
+	if h.noCount {
+		delete(body, "result_count")
+	}
+	writeJSON(w, 200, body)
 }
 
 func (h *history) requests() []url.Values {
@@ -226,6 +231,17 @@ func TestDownloadsPagination(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestDownloadsWithoutResultCount(t *testing.T) {
+	for _, prefetch := range []int{0, 4} {
+		h := &history{total: 10, noCount: true}
+		c := historyClient(t, h)
+		ids, err := collect(t, c, &ListOptions{PageSize: 3, Prefetch: prefetch})
+		if err != nil || !equal(ids, wantIDs(10)) {
+			t.Errorf("prefetch %d: %v, %v", prefetch, ids, err)
+		}
 	}
 }
 
