@@ -43,10 +43,11 @@ type DownloadOptions struct {
 	ProductType ProductType
 	// UseTeamCredits uses team credits (iStock only).
 	UseTeamCredits bool
-	// ProjectCode and Notes are recorded with the download, as some
-	// accounts require. When both are empty the request has no body.
+	// ProjectCode is recorded with the download, as some accounts
+	// require. When it and Notes are empty the request has no body.
 	ProjectCode string
-	Notes       string
+	// Notes are recorded with the download (download_notes).
+	Notes string
 	// AcceptLanguage is sent as the Accept-Language header.
 	AcceptLanguage string
 }
