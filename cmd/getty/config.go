@@ -1,0 +1,176 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/term"
+
+	"github.com/gettykit/getty"
+)
+
+// globalFlags are the settings every command shares. Flags win over the
+// environment; credentials are never printed, not even their defaults.
+type globalFlags struct {
+	apiKey, apiSecret  string
+	username, password string
+	token, refresh     string
+	baseURL, tokenURL  string
+	verbose            bool
+}
+
+func (g *globalFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&g.apiKey, "api-key", "", "API key (env GETTY_API_KEY)")
+	fs.StringVar(&g.apiSecret, "api-secret", "", "API secret, for client-credentials tokens (env GETTY_API_SECRET)")
+	fs.StringVar(&g.username, "username", "", "user name, for a resource-owner token (env GETTY_USERNAME)")
+	fs.StringVar(&g.password, "password", "", "password, for a resource-owner token (env GETTY_PASSWORD; prefer the environment)")
+	fs.StringVar(&g.token, "token", "", "an access token to use as is (env GETTY_TOKEN)")
+	fs.StringVar(&g.refresh, "refresh-token", "", "a refresh token (env GETTY_REFRESH_TOKEN)")
+	fs.StringVar(&g.baseURL, "base-url", "", "API base URL (env GETTY_BASE_URL; default https://api.gettyimages.com)")
+	fs.StringVar(&g.tokenURL, "token-url", "", "OAuth2 token URL (env GETTY_TOKEN_URL)")
+	fs.BoolVar(&g.verbose, "verbose", false, "log each HTTP exchange (method, URL without query values, status) to stderr")
+}
+
+// errNoCredentials reports credentials the command needs and was not given.
+var errNoCredentials = errors.New("missing credentials")
+
+// withEnv fills unset settings from the environment.
+func (g globalFlags) withEnv(getenv func(string) string) globalFlags {
+	set := func(dst *string, env string) {
+		if *dst == "" {
+			*dst = strings.TrimSpace(getenv(env))
+		}
+	}
+	set(&g.apiKey, "GETTY_API_KEY")
+	set(&g.apiSecret, "GETTY_API_SECRET")
+	set(&g.username, "GETTY_USERNAME")
+	set(&g.password, "GETTY_PASSWORD")
+	set(&g.token, "GETTY_TOKEN")
+	set(&g.refresh, "GETTY_REFRESH_TOKEN")
+	set(&g.baseURL, "GETTY_BASE_URL")
+	set(&g.tokenURL, "GETTY_TOKEN_URL")
+	return g
+}
+
+// newClient builds a client from flags and environment. needToken is set
+// for commands that spend quota: they need a way to get a bearer token.
+func (a *app) newClient(needToken bool) (*getty.Client, error) {
+	g := a.global.withEnv(a.getenv)
+	if g.apiKey == "" {
+		return nil, fmt.Errorf("%w: no API key; set GETTY_API_KEY or --api-key", errNoCredentials)
+	}
+	opts := []getty.Option{getty.WithAPIKey(g.apiKey), getty.WithUserAgent("getty-cli")}
+	switch {
+	case g.token != "":
+		opts = append(opts, getty.WithToken(&oauth2.Token{AccessToken: g.token, TokenType: "Bearer"}))
+	case g.refresh != "":
+		if g.apiSecret == "" {
+			return nil, fmt.Errorf("%w: a refresh token needs the API secret; set GETTY_API_SECRET or --api-secret", errNoCredentials)
+		}
+		opts = append(opts, getty.WithClientSecret(g.apiSecret), getty.WithRefreshToken(g.refresh))
+	case g.username != "" || g.password != "":
+		if g.username == "" || g.password == "" || g.apiSecret == "" {
+			return nil, fmt.Errorf("%w: a resource-owner token needs user name, password and API secret (GETTY_USERNAME, GETTY_PASSWORD, GETTY_API_SECRET)", errNoCredentials)
+		}
+		opts = append(opts, getty.WithClientSecret(g.apiSecret), getty.WithPassword(g.username, g.password))
+	case g.apiSecret != "":
+		opts = append(opts, getty.WithClientSecret(g.apiSecret))
+	case needToken:
+		return nil, fmt.Errorf("%w: downloads need a token; set GETTY_API_SECRET (or GETTY_TOKEN, or GETTY_USERNAME and GETTY_PASSWORD)", errNoCredentials)
+	}
+	if g.baseURL != "" {
+		opts = append(opts, getty.WithBaseURL(g.baseURL))
+	}
+	if g.tokenURL != "" {
+		opts = append(opts, getty.WithTokenURL(g.tokenURL))
+	}
+	if g.verbose {
+		opts = append(opts, getty.WithTransport(&logTransport{base: http.DefaultTransport, w: a.stderr}))
+	}
+	c, err := getty.New(opts...)
+	if err != nil {
+		// Option errors name the setting, never its value.
+		return nil, &usageError{msg: err.Error()}
+	}
+	return c, nil
+}
+
+// statusFor maps an error to the documented exit status.
+func statusFor(err error) int {
+	var (
+		v        *violationsError
+		rejected *oauth2.RetrieveError
+	)
+	switch {
+	case errors.As(err, &v):
+		return exitViolations
+	case errors.Is(err, errNoCredentials), errors.Is(err, getty.ErrUnauthorized), errors.As(err, &rejected):
+		return exitCredentials
+	case errors.Is(err, getty.ErrQuotaExhausted):
+		return exitQuota
+	default:
+		return exitFailure
+	}
+}
+
+// logTransport logs each exchange for --verbose: method, URL without query
+// values, status and time. Headers and bodies, where credentials travel,
+// are never logged.
+type logTransport struct {
+	base http.RoundTripper
+	mu   sync.Mutex
+	w    io.Writer
+}
+
+func (t *logTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
+	resp, err := t.base.RoundTrip(req)
+	status := "error"
+	if err == nil {
+		status = resp.Status
+	}
+	t.mu.Lock()
+	fmt.Fprintf(t.w, "--> %s %s %s (%s)\n", req.Method, redactedURL(req.URL), status, time.Since(start).Round(time.Millisecond))
+	t.mu.Unlock()
+	return resp, err
+}
+
+// redactedURL shows a URL with its query keys but not their values: signed
+// delivery URLs carry their signature in the query.
+func redactedURL(u *url.URL) string {
+	c := *u
+	c.User = nil
+	c.RawQuery = ""
+	c.Fragment = ""
+	s := c.String()
+	if q := u.Query(); len(q) > 0 {
+		keys := make([]string, 0, len(q))
+		for k := range q {
+			keys = append(keys, url.QueryEscape(k)+"=…")
+		}
+		sort.Strings(keys)
+		s += "?" + strings.Join(keys, "&")
+	}
+	return s
+}
+
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+// redactString is redactedURL for a URL in a string.
+func redactString(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(an unparseable URL)"
+	}
+	return redactedURL(u)
+}

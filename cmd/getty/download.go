@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/gettykit/getty"
+)
+
+func (a *app) downloadCmd(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("getty download", flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	var (
+		opts        getty.SaveOptions
+		dir         string
+		fileType    string
+		product     string
+		productID   int
+		urlOnly     bool
+		parallel    int
+		teamCredits bool
+	)
+	fs.StringVar(&dir, "dir", ".", "directory to save into")
+	fs.StringVar(&fileType, "file-type", "", "file type: jpg or eps")
+	fs.StringVar(&opts.Height, "height", "", "one of the image's listed pixel heights (default: the largest)")
+	fs.StringVar(&product, "product-type", "", "product offering to charge ("+productTypes+")")
+	fs.IntVar(&productID, "product-id", 0, "instance of the product offering")
+	fs.BoolVar(&teamCredits, "team-credits", false, "use team credits (iStock)")
+	fs.StringVar(&opts.ProjectCode, "project-code", "", "project code recorded with the download")
+	fs.StringVar(&opts.Notes, "notes", "", "notes recorded with the download")
+	fs.BoolVar(&opts.Overwrite, "overwrite", false, "replace files that already exist")
+	fs.BoolVar(&urlOnly, "url-only", false, "print each download URL instead of downloading (still spends quota)")
+	fs.IntVar(&parallel, "parallel", 4, "downloads at once")
+	fs.Usage = func() {
+		fmt.Fprintln(a.stderr, "Usage: getty download [flags] ID...\n\nSaves each image into --dir under the name the server gives it. Each download\nspends quota; a file is written completely or not at all.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	ids := fs.Args()
+	switch {
+	case len(ids) == 0:
+		fs.Usage()
+		return &usageError{msg: "download needs at least one image id"}
+	case parallel < 1 || parallel > 32:
+		return &usageError{msg: fmt.Sprintf("--parallel %d is outside 1..32", parallel)}
+	case productID < 0:
+		return &usageError{msg: fmt.Sprintf("--product-id %d is negative", productID)}
+	case fileType != "" && fileType != "jpg" && fileType != "eps":
+		return &usageError{msg: fmt.Sprintf("--file-type %q is neither jpg nor eps", fileType)}
+	}
+	if opts.Height != "" {
+		if n, err := strconv.Atoi(opts.Height); err != nil || n <= 0 {
+			return &usageError{msg: fmt.Sprintf("--height %q is not a positive number of pixels", opts.Height)}
+		}
+	}
+	var err error
+	if opts.ProductType, err = parseProductType(product); err != nil {
+		return err
+	}
+	opts.FileType = getty.FileType(fileType)
+	opts.ProductID = productID
+	opts.UseTeamCredits = teamCredits
+	if !urlOnly {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return &usageError{msg: fmt.Sprintf("--dir %q is not an existing directory", dir)}
+		}
+	}
+
+	c, err := a.newClient(true)
+	if err != nil {
+		return err
+	}
+	if urlOnly {
+		var errs []error
+		for _, id := range ids {
+			u, err := c.DownloadURL(ctx, id, &opts.DownloadOptions)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", id, err))
+				continue
+			}
+			fmt.Fprintf(a.stdout, "%s\t%s\n", id, u)
+		}
+		return errors.Join(errs...)
+	}
+	return a.saveAll(ctx, c, ids, dir, opts, parallel)
+}
+
+// saveAll downloads ids with at most parallel at once. One failure does not
+// stop the others; every failure is reported.
+func (a *app) saveAll(ctx context.Context, c *getty.Client, ids []string, dir string, opts getty.SaveOptions, parallel int) error {
+	var progress *mpb.Progress
+	if a.isTerminal(a.stdout) {
+		progress = mpb.NewWithContext(ctx, mpb.WithOutput(a.stdout), mpb.WithWidth(40), mpb.WithAutoRefresh())
+	}
+	var (
+		mu   sync.Mutex
+		errs = make([]error, len(ids))
+		done = make([]*getty.SavedImage, len(ids))
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, parallel)
+	)
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				errs[i] = fmt.Errorf("%s: %w", id, ctx.Err())
+				return
+			}
+			defer func() { <-sem }()
+			o := opts
+			var bar *mpb.Bar
+			if progress != nil {
+				bar = progress.AddBar(0,
+					mpb.PrependDecorators(decor.Name(id, decor.WC{C: decor.DindentRight | decor.DextraSpace})),
+					mpb.AppendDecorators(decor.CountersKibiByte("% .1f / % .1f"), decor.Percentage(decor.WCSyncSpace)))
+				o.Progress = func(written, total int64) {
+					if total > 0 {
+						bar.SetTotal(total, false)
+					}
+					bar.SetCurrent(written)
+				}
+			}
+			saved, err := c.SaveImage(ctx, id, dir, &o)
+			if bar != nil {
+				if err != nil {
+					bar.Abort(false)
+				} else {
+					bar.SetTotal(-1, true)
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs[i] = fmt.Errorf("%s: %w", id, err)
+				return
+			}
+			done[i] = saved
+			if progress == nil {
+				fmt.Fprintf(a.stdout, "saved %s (%d bytes, %s)\n", saved.Path, saved.Size, saved.ContentType)
+			}
+		}()
+	}
+	wg.Wait()
+	if progress != nil {
+		progress.Wait()
+		for _, saved := range done {
+			if saved != nil {
+				fmt.Fprintf(a.stdout, "saved %s (%d bytes, %s)\n", saved.Path, saved.Size, saved.ContentType)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}

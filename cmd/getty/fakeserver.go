@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gettykit/getty"
+	"github.com/gettykit/getty/gettytest"
+)
+
+func (a *app) fakeServerCmd(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("getty fake-server", flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	addr := fs.String("addr", "127.0.0.1:0", "loopback address to listen on (port 0 picks a free port)")
+	downloads := fs.Int("downloads", 250, "entries in the seeded download history")
+	quota := fs.Int("quota", 10, "downloads allowed per product type (0: unlimited)")
+	fs.Usage = func() {
+		fmt.Fprintln(a.stderr, "Usage: getty fake-server [flags]\n\nRuns the fake Getty server until interrupted, and prints its URL and demo\ncredentials (they are public test values, not secrets).\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return &usageError{msg: fmt.Sprintf("fake-server takes no arguments, got %q", fs.Args())}
+	}
+	if *downloads < 0 || *quota < 0 {
+		return &usageError{msg: "--downloads and --quota must not be negative"}
+	}
+	host, _, err := net.SplitHostPort(*addr)
+	if err != nil {
+		return &usageError{msg: fmt.Sprintf("--addr %q: %v", *addr, err)}
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return &usageError{msg: fmt.Sprintf("--addr %q is not a loopback address: the fake server accepts public demo credentials", *addr)}
+	}
+	opts := []gettytest.Option{gettytest.WithDownloads(*downloads)}
+	if *quota > 0 {
+		for _, p := range []string{"easyaccess", "editorialsubscription", "imagepack", "premiumaccess", "royaltyfreesubscription", "creditpack", "aigen"} {
+			opts = append(opts, gettytest.WithQuota(getty.ProductType(p), *quota))
+		}
+	}
+	fake := gettytest.NewUnstartedServer(opts...)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: fake.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(a.stdout, "fake Getty server listening on %s\n\n", url)
+	fmt.Fprintf(a.stdout, "  export GETTY_BASE_URL=%s\n  export GETTY_TOKEN_URL=%s/oauth2/token\n", url, url)
+	fmt.Fprintf(a.stdout, "  export GETTY_API_KEY=%s\n  export GETTY_API_SECRET=%s\n\n", gettytest.APIKey, gettytest.ClientSecret)
+	fmt.Fprintf(a.stdout, "Images: %s and any id of the history. Press Ctrl-C to stop.\n", gettytest.ImageID)
+	if a.ready != nil {
+		a.ready(url)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	fmt.Fprintln(a.stdout, "fake Getty server stopped")
+	return nil
+}
