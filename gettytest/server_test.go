@@ -534,6 +534,7 @@ func TestFaults(t *testing.T) {
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", f.URL+"/v3/downloads", nil)
 	req.Header.Set("Api-Key", gettytest.APIKey)
+	req.Header.Set("Authorization", "Bearer "+f.IssueToken(false))
 	if _, err := f.client.Do(req); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("latency: %v", err)
 	}
