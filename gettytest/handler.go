@@ -236,9 +236,15 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 	}
 	product := q.Get("product_type")
 
+	// Only the requested page is copied: copying every match made each
+	// page cost as much as the whole history, which dominated listings of
+	// large histories.
+	start := (page - 1) * pageSize
+	matched := 0
+	var entries []gen.HistoricalDownload
 	h.mu.Lock()
-	var matched []gen.HistoricalDownload
-	for _, d := range h.history {
+	for i := range h.history {
+		d := &h.history[i]
 		if d.DateDownloaded.Before(from) || d.DateDownloaded.After(to) {
 			continue
 		}
@@ -248,17 +254,18 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 		if !company && (d.User == nil || d.User.Username == nil || *d.User.Username != Username) {
 			continue
 		}
-		matched = append(matched, d)
+		if matched >= start && matched < start+pageSize {
+			entries = append(entries, *d)
+		}
+		matched++
 	}
 	h.mu.Unlock()
 
-	start := min((page-1)*pageSize, len(matched))
-	end := min(start+pageSize, len(matched))
-	items := make([]any, 0, end-start)
-	for _, d := range matched[start:end] {
+	items := make([]any, 0, len(entries))
+	for _, d := range entries {
 		items = append(items, h.withExtra(d))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"result_count": len(matched), "downloads": items})
+	writeJSON(w, http.StatusOK, map[string]any{"result_count": matched, "downloads": items})
 }
 
 func (h *handler) withExtra(d gen.HistoricalDownload) any {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -646,5 +647,38 @@ func TestHandlerUnderTLS(t *testing.T) {
 	}
 	if s.Requests("") != 1 {
 		t.Errorf("Requests(\"\") = %d", s.Requests(""))
+	}
+}
+
+// A page costs the same whatever the size of the history behind it: only
+// the page's entries are copied, so that listing a large history page by
+// page does not cost the whole history per page.
+func TestListPageCostDoesNotGrowWithHistory(t *testing.T) {
+	perPage := func(n int) uint64 {
+		s := gettytest.NewUnstartedServer(gettytest.WithDownloads(n))
+		tok := s.IssueToken(false)
+		serve := func() {
+			r := httptest.NewRequest(http.MethodGet, "/v3/downloads?company_downloads=true&page_size=100&page=2&date_from=2020-01-01", nil)
+			r.Header.Set("Api-Key", gettytest.APIKey)
+			r.Header.Set("Authorization", "Bearer "+tok)
+			w := httptest.NewRecorder()
+			s.Handler().ServeHTTP(w, r)
+			if w.Code != http.StatusOK {
+				t.Fatalf("history of %d: %d %s", n, w.Code, w.Body)
+			}
+		}
+		serve() // warm up lazily built state
+		const runs = 5
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range runs {
+			serve()
+		}
+		runtime.ReadMemStats(&after)
+		return (after.TotalAlloc - before.TotalAlloc) / runs
+	}
+	small, large := perPage(1_000), perPage(20_000)
+	if large > 2*small {
+		t.Errorf("a page of a 20,000-entry history allocates %d bytes, of a 1,000-entry one %d: the cost grows with the history", large, small)
 	}
 }
