@@ -1,0 +1,362 @@
+package contract_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
+)
+
+// redacted replaces every secret in a cassette.
+const redacted = "REDACTED"
+
+// secretFormFields are the fields of token requests (form-encoded) whose
+// values are secrets. client_id is the API key.
+var secretFormFields = []string{"client_id", "client_secret", "username", "password", "refresh_token", "code", "assertion"}
+
+// secretJSONFields are the fields of token responses whose values are
+// secrets.
+var secretJSONFields = []string{"access_token", "refresh_token", "id_token"}
+
+// scrubInteraction removes the secrets of an interaction before it is saved:
+// credentials in headers, token request and response bodies, and the signed
+// query strings of delivery URLs (request URLs, Location headers and "uri"
+// bodies). What replaying matches on (see matchRequest) is scrubbed the same
+// way on the live side, so the cassette still replays. It also removes what
+// changes from one recording to the next (durations, the Date header).
+func scrubInteraction(i *cassette.Interaction) error {
+	req, resp := &i.Request, &i.Response
+
+	req.URL = scrubURL(req.URL)
+	req.RequestURI = ""
+	// Form duplicates the query and the form body, secrets included.
+	req.Form = nil
+	scrubCredentialHeaders(req.Headers)
+	if body := scrubRequestBody(req.Headers.Get("Content-Type"), req.Body); body != req.Body {
+		req.Body = body
+		req.ContentLength = int64(len(body))
+	}
+
+	resp.Duration = 0
+	resp.Headers.Del("Date")
+	if resp.Headers.Get("Set-Cookie") != "" {
+		resp.Headers["Set-Cookie"] = []string{redacted}
+	}
+	if loc := resp.Headers.Get("Location"); loc != "" {
+		resp.Headers.Set("Location", scrubURL(loc))
+	}
+	if body, changed := scrubJSONBody(resp.Headers.Get("Content-Type"), resp.Body); changed {
+		resp.Body = body
+		if resp.ContentLength >= 0 {
+			resp.ContentLength = int64(len(body))
+		}
+		if resp.Headers.Get("Content-Length") != "" {
+			resp.Headers.Set("Content-Length", strconv.Itoa(len(body)))
+		}
+	}
+	return nil
+}
+
+// scrubCredentialHeaders replaces credentials with REDACTED, keeping the
+// headers (and the Authorization scheme) so that security checks still pass
+// on the recording.
+func scrubCredentialHeaders(h http.Header) {
+	if h == nil {
+		return
+	}
+	for _, a := range h.Values("Authorization") {
+		scheme, _, _ := strings.Cut(a, " ")
+		h.Set("Authorization", scheme+" "+redacted)
+	}
+	for _, name := range []string{"Api-Key", "Cookie", "Proxy-Authorization", "X-Api-Key"} {
+		if h.Get(name) != "" {
+			h.Set(name, redacted)
+		}
+	}
+}
+
+// scrubURL replaces the query values of a URL outside the API (a signed
+// delivery URL) with REDACTED, and removes user information. The API's own
+// query parameters (paths under /v3/) are kept: they are what the contract
+// is about and hold no secrets.
+func scrubURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	u.User = nil
+	u.RawQuery = scrubQuery(u)
+	return u.String()
+}
+
+func scrubQuery(u *url.URL) string {
+	if u.RawQuery == "" || strings.HasPrefix(u.Path, "/v3/") {
+		return u.RawQuery
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return redacted
+	}
+	for k := range q {
+		q[k] = []string{redacted}
+	}
+	return q.Encode()
+}
+
+// scrubRequestBody replaces the secret fields of a form-encoded body (a
+// token request).
+func scrubRequestBody(contentType, body string) string {
+	if body == "" {
+		return body
+	}
+	if mt, _, _ := mime.ParseMediaType(contentType); mt != "application/x-www-form-urlencoded" {
+		return body
+	}
+	q, err := url.ParseQuery(body)
+	if err != nil {
+		return redacted
+	}
+	changed := false
+	for _, k := range secretFormFields {
+		if _, ok := q[k]; ok {
+			q.Set(k, redacted)
+			changed = true
+		}
+	}
+	if !changed {
+		return body
+	}
+	return q.Encode()
+}
+
+// scrubJSONBody replaces the tokens of a token response and the signed query
+// of a download URI ({"uri": ...}). Other bodies are returned unchanged.
+func scrubJSONBody(contentType, body string) (string, bool) {
+	if mt, _, _ := mime.ParseMediaType(contentType); mt != "application/json" || body == "" {
+		return body, false
+	}
+	var m map[string]any
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		return body, false
+	}
+	changed := false
+	for _, k := range secretJSONFields {
+		if _, ok := m[k]; ok {
+			m[k] = redacted
+			changed = true
+		}
+	}
+	if uri, ok := m["uri"].(string); ok {
+		if s := scrubURL(uri); s != uri {
+			m["uri"] = s
+			changed = true
+		}
+	}
+	if !changed {
+		return body, false
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		return body, false
+	}
+	return strings.TrimSuffix(b.String(), "\n"), true
+}
+
+// matchRequest matches a request with a recorded one on method, URL path,
+// query (the values of signed delivery URLs aside) and body (token forms
+// scrubbed the same way as in recordings). Host and scheme are not compared,
+// so one cassette replays whatever base URL the client is given.
+func matchRequest(r *http.Request, i cassette.Request) bool {
+	if r.Method != i.Method {
+		return false
+	}
+	u, err := url.Parse(i.URL)
+	if err != nil || u.Path != r.URL.Path || canonicalQuery(u) != canonicalQuery(r.URL) {
+		return false
+	}
+	body, err := peekBody(r)
+	if err != nil {
+		return false
+	}
+	return scrubRequestBody(r.Header.Get("Content-Type"), body) == i.Body
+}
+
+// canonicalQuery is the scrubbed query with its parameters sorted.
+func canonicalQuery(u *url.URL) string {
+	q, err := url.ParseQuery(scrubQuery(u))
+	if err != nil {
+		return u.RawQuery
+	}
+	return q.Encode()
+}
+
+// peekBody reads a request's body and puts it back.
+func peekBody(r *http.Request) (string, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return "", nil
+	}
+	b, err := io.ReadAll(r.Body)
+	r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return string(b), err
+}
+
+func TestScrubInteraction(t *testing.T) {
+	const tokenBody = "client_id=key-123&client_secret=s3cr3t&grant_type=password&password=hunter2&username=alice"
+	const sig = "https://delivery.gettyimages.com/downloads/1167612765?k=6&m=1167612765&s=2048x2048&w=0&h=Zm9vYmFyYmF6cXV4"
+	i := &cassette.Interaction{
+		Request: cassette.Request{
+			Method: "POST", URL: "https://u:p@authentication.gettyimages.com/oauth2/token", Body: tokenBody,
+			ContentLength: int64(len(tokenBody)),
+			Form:          url.Values{"client_secret": {"s3cr3t"}},
+			Headers: http.Header{
+				"Content-Type":  {"application/x-www-form-urlencoded"},
+				"Authorization": {"bearer abc.def"},
+				"Api-Key":       {"key-123"},
+			},
+		},
+		Response: cassette.Response{
+			Code: 200, Duration: 1234,
+			Body: `{"access_token":"tok-1","refresh_token":"ref-1","expires_in":1800,"token_type":"Bearer","uri":"` + sig + `"}`,
+			Headers: http.Header{
+				"Content-Type":   {"application/json; charset=utf-8"},
+				"Content-Length": {"999"},
+				"Date":           {"Sun, 01 Mar 2026 12:00:00 GMT"},
+				"Location":       {sig},
+			},
+		},
+	}
+	if err := scrubInteraction(i); err != nil {
+		t.Fatal(err)
+	}
+	req, resp := i.Request, i.Response
+	if req.URL != "https://authentication.gettyimages.com/oauth2/token" {
+		t.Errorf("URL = %s", req.URL)
+	}
+	if want := "client_id=REDACTED&client_secret=REDACTED&grant_type=password&password=REDACTED&username=REDACTED"; req.Body != want || req.ContentLength != int64(len(want)) {
+		t.Errorf("request body = %q (%d)", req.Body, req.ContentLength)
+	}
+	if req.Form != nil {
+		t.Errorf("form kept: %v", req.Form)
+	}
+	if got := req.Headers.Get("Authorization"); got != "bearer REDACTED" {
+		t.Errorf("Authorization = %q", got)
+	}
+	if got := req.Headers.Get("Api-Key"); got != redacted {
+		t.Errorf("Api-Key = %q", got)
+	}
+	const scrubbedSig = "https://delivery.gettyimages.com/downloads/1167612765?h=REDACTED&k=REDACTED&m=REDACTED&s=REDACTED&w=REDACTED"
+	want := `{"access_token":"REDACTED","expires_in":1800,"refresh_token":"REDACTED","token_type":"Bearer","uri":"` + scrubbedSig + `"}`
+	if resp.Body != want {
+		t.Errorf("response body = %s\nwant %s", resp.Body, want)
+	}
+	if got := resp.Headers.Get("Content-Length"); got != strconv.Itoa(len(want)) {
+		t.Errorf("Content-Length = %s", got)
+	}
+	if got := resp.Headers.Get("Location"); got != scrubbedSig {
+		t.Errorf("Location = %s", got)
+	}
+	if resp.Duration != 0 || resp.Headers.Get("Date") != "" {
+		t.Errorf("duration %v, date %q kept", resp.Duration, resp.Headers.Get("Date"))
+	}
+	if leaks := findSecrets("scrubbed", mustYAML(t, i)); len(leaks) > 0 {
+		t.Errorf("scrubbed interaction still leaks: %v", leaks)
+	}
+
+	// An API listing is left alone.
+	list := &cassette.Interaction{
+		Request: cassette.Request{Method: "GET", URL: "https://api.gettyimages.com/v3/downloads?page_size=5&date_from=2026-02-20"},
+		Response: cassette.Response{Code: 200, Body: `{"result_count":0,"downloads":[]}`,
+			Headers: http.Header{"Content-Type": {"application/json"}, "Content-Length": {"33"}}},
+	}
+	before := *list
+	if err := scrubInteraction(list); err != nil {
+		t.Fatal(err)
+	}
+	if list.Request.URL != before.Request.URL || list.Response.Body != before.Response.Body || list.Response.Headers.Get("Content-Length") != "33" {
+		t.Errorf("listing changed: %+v", list)
+	}
+}
+
+// TestMatchRequestAfterScrubbing proves that scrubbed recordings still match
+// the live requests they came from, and only those.
+func TestMatchRequestAfterScrubbing(t *testing.T) {
+	newReq := func(method, u, contentType, body string) *http.Request {
+		r, err := http.NewRequest(method, u, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if contentType != "" {
+			r.Header.Set("Content-Type", contentType)
+		}
+		if body == "" {
+			r.Body = http.NoBody
+		}
+		return r
+	}
+	record := func(r *http.Request) cassette.Request {
+		body, _ := peekBody(r)
+		i := &cassette.Interaction{
+			Request:  cassette.Request{Method: r.Method, URL: r.URL.String(), Body: body, Headers: r.Header.Clone()},
+			Response: cassette.Response{Headers: http.Header{}},
+		}
+		if err := scrubInteraction(i); err != nil {
+			t.Fatal(err)
+		}
+		return i.Request
+	}
+	const form = "application/x-www-form-urlencoded"
+	tests := []struct {
+		name          string
+		recorded, got *http.Request
+		want          bool
+	}{
+		{"token form, other secret",
+			newReq("POST", "https://auth.example/oauth2/token", form, "client_id=a&client_secret=b&grant_type=client_credentials"),
+			newReq("POST", "http://api.getty.test/oauth2/token", form, "client_id=c&client_secret=d&grant_type=client_credentials"), true},
+		{"token form, other grant",
+			newReq("POST", "https://auth.example/oauth2/token", form, "client_id=a&client_secret=b&grant_type=client_credentials"),
+			newReq("POST", "https://auth.example/oauth2/token", form, "client_id=a&client_secret=b&grant_type=password&password=x&username=y"), false},
+		{"delivery, other signature",
+			newReq("GET", "https://delivery.example/f.jpg?sig=abc&e=1", "", ""),
+			newReq("GET", "https://delivery.example/f.jpg?e=2&sig=REDACTED", "", ""), true},
+		{"delivery, other file",
+			newReq("GET", "https://delivery.example/f.jpg?sig=abc", "", ""),
+			newReq("GET", "https://delivery.example/g.jpg?sig=abc", "", ""), false},
+		{"listing, parameters in another order",
+			newReq("GET", "https://api.example/v3/downloads?page=2&page_size=5", "", ""),
+			newReq("GET", "https://api.example/v3/downloads?page_size=5&page=2", "", ""), true},
+		{"listing, other page",
+			newReq("GET", "https://api.example/v3/downloads?page=2&page_size=5", "", ""),
+			newReq("GET", "https://api.example/v3/downloads?page=3&page_size=5", "", ""), false},
+		{"download, other body",
+			newReq("POST", "https://api.example/v3/downloads/images/1?auto_download=false", "application/json", `{"project_code":"a"}`),
+			newReq("POST", "https://api.example/v3/downloads/images/1?auto_download=false", "application/json", `{"project_code":"b"}`), false},
+		{"download, other method",
+			newReq("POST", "https://api.example/v3/downloads/images/1", "", ""),
+			newReq("GET", "https://api.example/v3/downloads/images/1", "", ""), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := record(tt.recorded)
+			if got := matchRequest(tt.got, rec); got != tt.want {
+				t.Errorf("match = %v, want %v (recorded %s %s %q)", got, tt.want, rec.Method, rec.URL, rec.Body)
+			}
+			// The body is still there for the next matcher call.
+			if again := matchRequest(tt.got, rec); again != tt.want {
+				t.Errorf("second match = %v", again)
+			}
+		})
+	}
+}
