@@ -37,9 +37,15 @@ test: vet
 	$(GO) test -race -count=1 $(PKGS)
 	$(MAKE) check-generated
 
-## contract: only the contract suite (replay by default; GETTY_LIVE=1 runs against the real API)
+## contract: only the contract suite, replayed from the committed cassettes (offline);
+## GETTY_CONTRACT_MODE=live make contract runs it against the real API (see README)
 contract:
 	$(GO) test -race -count=1 ./contract/... ./contract_test/...
+
+## record: re-record the cassettes of contract_test/testdata, against the live API when
+## GETTY_API_KEY and GETTY_API_SECRET are set, against the fake server otherwise
+record:
+	GETTY_CONTRACT_MODE=record $(GO) test -count=1 ./contract_test/...
 
 OASDIFF := $(GO) run github.com/oasdiff/oasdiff
 SPEC_BASE ?= HEAD
