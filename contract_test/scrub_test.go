@@ -110,6 +110,42 @@ func scrubQuery(u *url.URL) string {
 	return q.Encode()
 }
 
+// scrubURLs scrubs, in place, every string in v that is an absolute URL with
+// a query outside the API, and reports whether it changed anything.
+func scrubURLs(v any) bool {
+	changed := false
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if s, ok := e.(string); ok {
+				if t := scrubURLString(s); t != s {
+					v[k], changed = t, true
+				}
+			} else if scrubURLs(e) {
+				changed = true
+			}
+		}
+	case []any:
+		for i, e := range v {
+			if s, ok := e.(string); ok {
+				if t := scrubURLString(s); t != s {
+					v[i], changed = t, true
+				}
+			} else if scrubURLs(e) {
+				changed = true
+			}
+		}
+	}
+	return changed
+}
+
+func scrubURLString(s string) string {
+	if !strings.HasPrefix(s, "https://") && !strings.HasPrefix(s, "http://") || !strings.Contains(s, "?") {
+		return s
+	}
+	return scrubURL(s)
+}
+
 // scrubRequestBody replaces the secret fields of a form-encoded body (a
 // token request).
 func scrubRequestBody(contentType, body string) string {
@@ -137,7 +173,9 @@ func scrubRequestBody(contentType, body string) string {
 }
 
 // scrubJSONBody replaces the tokens of a token response and the signed query
-// of a download URI ({"uri": ...}). Other bodies are returned unchanged.
+// strings of URLs in JSON bodies: a download URI ({"uri": ...}), and
+// thumbnails (thumb_uri), which the real API signs too. Other bodies are
+// returned unchanged, byte for byte.
 func scrubJSONBody(contentType, body string) (string, bool) {
 	if mt, _, _ := mime.ParseMediaType(contentType); mt != "application/json" || body == "" {
 		return body, false
@@ -155,11 +193,8 @@ func scrubJSONBody(contentType, body string) (string, bool) {
 			changed = true
 		}
 	}
-	if uri, ok := m["uri"].(string); ok {
-		if s := scrubURL(uri); s != uri {
-			m["uri"] = s
-			changed = true
-		}
+	if scrubURLs(m) {
+		changed = true
 	}
 	if !changed {
 		return body, false
@@ -274,7 +309,21 @@ func TestScrubInteraction(t *testing.T) {
 		t.Errorf("scrubbed interaction still leaks: %v", leaks)
 	}
 
-	// An API listing is left alone.
+	// Signed thumbnails in a listing are scrubbed, the rest kept.
+	thumbs := &cassette.Interaction{
+		Request: cassette.Request{Method: "GET", URL: "https://api.gettyimages.com/v3/downloads"},
+		Response: cassette.Response{Code: 200, ContentLength: -1,
+			Body:    `{"result_count":1,"downloads":[{"id":"1","thumb_uri":"https://media.gettyimages.com/id/1/photo/x.jpg?s=170x170&c=QWJjRGVmR2hpSmtsTW5vUHFy"}]}`,
+			Headers: http.Header{"Content-Type": {"application/json"}}},
+	}
+	if err := scrubInteraction(thumbs); err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"downloads":[{"id":"1","thumb_uri":"https://media.gettyimages.com/id/1/photo/x.jpg?c=REDACTED&s=REDACTED"}],"result_count":1}`; thumbs.Response.Body != want {
+		t.Errorf("listing with signed thumbnails: %s", thumbs.Response.Body)
+	}
+
+	// An API listing without signed URLs is left alone, byte for byte.
 	list := &cassette.Interaction{
 		Request: cassette.Request{Method: "GET", URL: "https://api.gettyimages.com/v3/downloads?page_size=5&date_from=2026-02-20"},
 		Response: cassette.Response{Code: 200, Body: `{"result_count":0,"downloads":[]}`,
