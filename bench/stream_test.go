@@ -1,0 +1,143 @@
+package bench
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gettykit/getty"
+	"github.com/gettykit/getty/gettytest"
+)
+
+// rawSave is the streaming baseline: a GET of the same delivery URL the
+// client is redirected to, copied to a file with io.Copy. With sync the
+// file is also synced before it is closed, as SaveImage does.
+func rawSave(hc *http.Client, url, path string, sync bool) (int64, error) {
+	resp, err := hc.Get(url)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	n, err := io.Copy(f, resp.Body)
+	if err == nil && sync {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
+}
+
+func fileSum(t *testing.T, path string) []byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		t.Fatal(err)
+	}
+	return h.Sum(nil)
+}
+
+// Both sides of the streaming benchmark write the same bytes.
+func TestStreamingSidesAgree(t *testing.T) {
+	const size = 4 << 20
+	fake := gettytest.NewServer(gettytest.WithImageSize(size))
+	defer fake.Close()
+	dir := t.TempDir()
+	saved, err := fakeClient(t, fake.URL).SaveImage(t.Context(), gettytest.ImageID, filepath.Join(dir, "client.jpg"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := rawSave(&http.Client{Transport: newTransport()}, deliveryURL(fake), filepath.Join(dir, "raw.jpg"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saved.Size != size || n != size || !bytes.Equal(fileSum(t, saved.Path), fileSum(t, filepath.Join(dir, "raw.jpg"))) {
+		t.Fatalf("client saved %d bytes, raw %d, or different bytes", saved.Size, n)
+	}
+}
+
+// BenchmarkSaveImage streams a large image from the fake server over
+// loopback to a file: through the client's SaveImage (client), which syncs
+// the file and renames it into place; through SaveImageTo into an open file
+// (client-stream), the streaming path alone; and with a raw GET and
+// io.Copy of the same delivery URL, without and with a sync (baseline,
+// baseline-sync). Each file is removed after its iteration, outside the
+// timing.
+func BenchmarkSaveImage(b *testing.B) {
+	size := imageSize()
+	fake := gettytest.NewServer(gettytest.WithImageSize(size))
+	b.Cleanup(fake.Close)
+	dir := b.TempDir()
+	path := filepath.Join(dir, "image.jpg")
+	c := fakeClient(b, fake.URL, getty.WithTransport(newTransport()))
+	hc := &http.Client{Transport: newTransport()}
+	url := deliveryURL(fake)
+	remove := func(b *testing.B) {
+		b.StopTimer()
+		if err := os.Remove(path); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	check := func(b *testing.B, n int64, err error) {
+		if err != nil || n != size {
+			b.Fatalf("%d bytes: %v", n, err)
+		}
+	}
+	b.Run("client", func(b *testing.B) {
+		b.SetBytes(size)
+		for b.Loop() {
+			saved, err := c.SaveImage(b.Context(), gettytest.ImageID, path, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			check(b, saved.Size, nil)
+			remove(b)
+		}
+	})
+	b.Run("client-stream", func(b *testing.B) {
+		b.SetBytes(size)
+		for b.Loop() {
+			f, err := os.Create(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			saved, err := c.SaveImageTo(b.Context(), gettytest.ImageID, f, nil)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			check(b, saved.Size, nil)
+			remove(b)
+		}
+	})
+	for _, sync := range []bool{false, true} {
+		name := "baseline"
+		if sync {
+			name = "baseline-sync"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(size)
+			for b.Loop() {
+				n, err := rawSave(hc, url, path, sync)
+				check(b, n, err)
+				remove(b)
+			}
+		})
+	}
+}
