@@ -32,10 +32,17 @@ vet:
 lint: vet
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
-## test: vet, race-enabled tests (including replayed contract checks), generated code current
+## test: vet, race-enabled tests (including replayed contract checks), a one-iteration smoke
+## run of the benchmarks, generated code current
 test: vet
 	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -short -run '^$$' -bench . -benchtime 1x ./bench/...
 	$(MAKE) check-generated
+
+## bench: benchmarks against baselines, peak memory of the command, warm go generate; prints a
+## table of ratios against the targets (see BENCHMARKS.md)
+bench:
+	$(GO) run ./bench/cmd/benchreport
 
 ## contract: only the contract suite, replayed from the committed cassettes (offline);
 ## GETTY_CONTRACT_MODE=live make contract runs it against the real API (see README)
