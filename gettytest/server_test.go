@@ -391,6 +391,9 @@ func TestDownload(t *testing.T) {
 	if cfg, err := jpeg.DecodeConfig(bytes.NewReader(img.body)); err != nil || cfg.Width != 64 {
 		t.Errorf("not a JPEG: %v %+v", err, cfg)
 	}
+	if sig := u.Uri[strings.Index(u.Uri, "sig=")+len("sig="):]; img.header.Get("ETag") == "" || strings.Contains(img.header.Get("ETag"), sig) {
+		t.Errorf("ETag %q gives the signature %s away", img.header.Get("ETag"), sig)
+	}
 	again := f.do("GET", strings.TrimPrefix(u.Uri, f.URL), "", "", nil)
 	if !bytes.Equal(again.body, img.body) {
 		t.Error("the same image differs between downloads")
