@@ -23,8 +23,9 @@ import (
 // windows never depend on the clock. The fake's history ends shortly before
 // gettytest.DefaultNow (2026-03-01T12:00Z), one download every two hours.
 var (
-	pagesFrom  = time.Date(2026, 2, 27, 0, 0, 0, 0, time.UTC)
-	pagesTo    = time.Date(2026, 2, 27, 0, 0, 0, 0, time.UTC)
+	// pagesDay is one day of the fake's history: about ten downloads of
+	// the user's own, several pages of four.
+	pagesDay   = time.Date(2026, 2, 27, 0, 0, 0, 0, time.UTC)
 	windowFrom = time.Date(2026, 2, 20, 0, 0, 0, 0, time.UTC)
 	windowTo   = time.Date(2026, 2, 21, 0, 0, 0, 0, time.UTC)
 	// emptyFrom and emptyTo select a month with no downloads anywhere,
@@ -56,7 +57,7 @@ func scenarios() []scenario {
 			wantLog(t, h, "POST /oauth2/token -> 200", "GET /v3/downloads -> 200")
 		}},
 		{name: "list-several-pages", run: func(t *testing.T, h *harness) {
-			opts := &getty.ListOptions{DateFrom: pagesFrom, DateTo: pagesTo, PageSize: 4}
+			opts := &getty.ListOptions{DateFrom: pagesDay, DateTo: pagesDay, PageSize: 4}
 			var got []getty.Download
 			for d, err := range h.client(t).Downloads(h.ctx, opts) {
 				if err != nil {
@@ -64,7 +65,7 @@ func scenarios() []scenario {
 				}
 				got = append(got, d)
 			}
-			inWindow(t, got, pagesFrom, pagesTo)
+			inWindow(t, got, pagesDay, pagesDay)
 			pages := h.log.count("GET", "/v3/downloads")
 			if want := max(1, (len(got)+3)/4); pages != want && pages != want+1 {
 				t.Errorf("%d entries in %d page requests", len(got), pages)
