@@ -48,7 +48,14 @@ import (
 	"github.com/gettykit/getty/gettytest"
 )
 
-func main() {
+func main() { os.Exit(benchreport()) }
+
+// errExit ends a run that could not measure something.
+type errExit struct{ err error }
+
+// benchreport runs everything and returns the exit status; the deferred
+// removal of the temporary directory runs first.
+func benchreport() (status int) {
 	var (
 		count     = flag.Int("count", 3, "runs of each Go benchmark (the best time or throughput is used)")
 		benchtime = flag.String("benchtime", "1s", "-benchtime of the Go benchmarks")
@@ -59,10 +66,16 @@ func main() {
 	)
 	flag.Parse()
 	log := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "benchreport: "+format+"\n", args...) }
-	fail := func(err error) {
-		fmt.Fprintln(os.Stderr, "benchreport:", err)
-		os.Exit(2)
-	}
+	fail := func(err error) { panic(errExit{err}) }
+	defer func() {
+		r := recover()
+		if e, ok := r.(errExit); ok {
+			fmt.Fprintln(os.Stderr, "benchreport:", e.err)
+			status = 2
+		} else if r != nil {
+			panic(r)
+		}
+	}()
 
 	tmp, err := os.MkdirTemp("", "benchreport-")
 	if err != nil {
@@ -121,8 +134,9 @@ func main() {
 
 	rep.print(os.Stdout)
 	if *strict && rep.missed > 0 {
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
 
 // run runs a command, copying its standard output to echo as it comes, and
