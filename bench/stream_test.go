@@ -107,6 +107,7 @@ func BenchmarkSaveImage(b *testing.B) {
 			check(b, saved.Size, nil)
 			remove(b)
 		}
+		b.ReportMetric(float64(size>>20), "MiB-image")
 	})
 	b.Run("client-stream", func(b *testing.B) {
 		b.SetBytes(size)
