@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -77,6 +78,7 @@ type Validator struct {
 	basePath string
 	auth     openapi3filter.AuthenticationFunc
 	prefixes []string // first path segments of the spec's paths, e.g. "/v3/"
+	shapes   sync.Map // *openapi3.Schema → *objectShape, for the drift walk
 }
 
 // NewValidator returns a Validator for doc, or for the embedded spec (see
@@ -321,7 +323,7 @@ func (v *Validator) validateRequest(req *http.Request, route *routers.Route, par
 	out = append(out, queryDrift(req, route, base)...)
 	if !over && len(data) > 0 && route.Operation.RequestBody != nil && route.Operation.RequestBody.Value != nil {
 		if mt := route.Operation.RequestBody.Value.Content.Get(req.Header.Get("Content-Type")); mt != nil && mt.Schema != nil {
-			out = append(out, bodyDrift(data, mt.Schema, base)...)
+			out = append(out, v.bodyDrift(data, mt.Schema, base)...)
 		}
 	}
 	return out
@@ -442,16 +444,39 @@ func (v *Validator) validateResponse(req *http.Request, resp *http.Response, rou
 		Header:  resp.Header,
 		Options: opts,
 	}
+	// A JSON body is decoded once, here, for both the schema and the drift
+	// checks: openapi3filter then checks the status and the headers only.
+	ct := resp.Header.Get("Content-Type")
+	mt := ref.Value.Content.Get(ct)
+	jsonBody := !opts.ExcludeResponseBody && len(data) > 0 && mt != nil && mt.Schema != nil && mt.Schema.Value != nil && isJSON(ct)
+	if jsonBody {
+		opts.ExcludeResponseBody = true
+	}
 	in.SetBodyBytes(data)
 	if err := openapi3filter.ValidateResponse(req.Context(), in); err != nil {
 		out = append(out, findings(err, base)...)
 	}
-	if !over && !noBody && len(data) > 0 {
-		if mt := ref.Value.Content.Get(resp.Header.Get("Content-Type")); mt != nil && mt.Schema != nil {
-			out = append(out, bodyDrift(data, mt.Schema, base)...)
-		}
+	if !jsonBody {
+		return out
 	}
-	return out
+	value, err := openapi3filter.JSONBodyDecoder(bytes.NewReader(data), resp.Header, mt.Schema, nil)
+	if err != nil {
+		err = &openapi3filter.ResponseError{Input: in, Reason: "failed to decode response body", Err: err}
+		return append(out, findings(err, base)...)
+	}
+	schemaOpts := append(slices.Clip(opts.SchemaValidationOptions), openapi3.MultiErrors(), openapi3.VisitAsResponse())
+	if err := mt.Schema.Value.VisitJSON(value, schemaOpts...); err != nil {
+		err = &openapi3filter.ResponseError{Input: in, Reason: "response body doesn't match schema", Err: err}
+		out = append(out, findings(err, base)...)
+	}
+	return append(out, v.valueDrift(value, mt.Schema, base)...)
+}
+
+// isJSON reports whether a Content-Type is JSON: application/json or a
+// +json suffix, with any parameters.
+func isJSON(ct string) bool {
+	m := mediaType(ct)
+	return m == "application/json" || strings.HasSuffix(m, "+json")
 }
 
 // findings turns an openapi3filter error into findings of kind Violation,
