@@ -313,13 +313,18 @@ var (
 func merge(docs []upstream, sections [][]string, origins map[string]string) (map[string]any, error) {
 	out := deepCopy(docs[0].doc).(map[string]any)
 	seen := map[string]string{} // pointer → file that defined it first
-	record := func(ptr, file string) { seen[ptr] = file }
-	walkEntries(out, sections, func(ptr string) { record(ptr, docs[0].name) })
-	for ptr := range seen {
+	walkEntries(out, sections, func(ptr string) {
+		// docs[0] may itself be a merge (the converted Swagger 2.0 files):
+		// keep the file each of its operations came from.
+		if file, ok := origins[ptr]; ok {
+			seen[ptr] = file
+			return
+		}
+		seen[ptr] = docs[0].name
 		if strings.HasPrefix(ptr, "/paths/") {
 			origins[ptr] = docs[0].name
 		}
-	}
+	})
 	for _, d := range docs[1:] {
 		var err error
 		walkEntriesWithValue(d.doc, sections, func(ptr string, container []string, key string, val any) {

@@ -418,3 +418,33 @@ func FuzzConvert(f *testing.F) {
 		_, _ = Convert(ctx, Config{Upstream: cfg.Upstream, Overlay: &File{Name: "fuzz-overlay.yaml", Data: data}})
 	})
 }
+
+// TestConvertConflictNamesSwaggerFile checks that an OpenAPI 3 file that
+// conflicts with an operation of the second Swagger 2.0 file names that file,
+// not the first one.
+func TestConvertConflictNamesSwaggerFile(t *testing.T) {
+	a := File{Name: "a.yaml", Data: []byte(minimalSwagger)}
+	b := File{Name: "b.yaml", Data: []byte(`swagger: "2.0"
+info: {title: t, version: "1"}
+host: api.example.com
+paths:
+  /other:
+    post:
+      operationId: makeOther
+      responses:
+        201: {description: Created}
+`)}
+	c := File{Name: "c.yaml", Data: []byte(`openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /other:
+    post:
+      operationId: somethingElse
+      responses:
+        "201": {description: Created}
+`)}
+	_, err := Convert(context.Background(), Config{Upstream: []File{a, b, c}})
+	if err == nil || !strings.Contains(err.Error(), "c.yaml") || !strings.Contains(err.Error(), "defined differently in b.yaml") {
+		t.Fatalf("error %v does not name c.yaml and b.yaml", err)
+	}
+}
