@@ -82,19 +82,32 @@ func (e *APIError) Error() string {
 		b.WriteString(e.RequestURL + ": ")
 	}
 	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	// Code, Message, Detail and Body come from the server: their control
+	// characters are replaced so that an error printed to a terminal cannot
+	// carry escape sequences or forge extra lines.
 	if e.Code != "" {
-		b.WriteString(": " + e.Code)
+		b.WriteString(": " + printable(e.Code))
 	}
 	if e.Message != "" {
-		b.WriteString(": " + e.Message)
+		b.WriteString(": " + printable(e.Message))
 	}
 	if e.Detail != "" && e.Detail != e.Message {
-		b.WriteString(" (" + e.Detail + ")")
+		b.WriteString(" (" + printable(e.Detail) + ")")
 	}
 	if e.Code == "" && e.Message == "" && e.Body != "" {
-		b.WriteString(": " + snippet(e.Body, 120))
+		b.WriteString(": " + printable(snippet(e.Body, 120)))
 	}
 	return b.String()
+}
+
+// printable replaces control characters (C0, DEL, C1) with '?'.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || (r >= 0x7f && r < 0xa0) {
+			return '?'
+		}
+		return r
+	}, s)
 }
 
 // Is reports whether the error matches one of the package's sentinels.

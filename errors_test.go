@@ -199,3 +199,19 @@ func TestAPIErrorRetryAfter(t *testing.T) {
 		t.Errorf("RetryAfter %v Temporary %v status %d", e.RetryAfter, e.Temporary(), e.HTTPStatusCode())
 	}
 }
+
+func TestAPIErrorMessageHasNoControlCharacters(t *testing.T) {
+	for _, body := range []string{
+		`{"ErrorCode":"Bad\u001b[2J","ErrorMessage":"line\nforged: \u001b]0;title\u0007"}`,
+		`{"message":"gateway\r\u009b31m"}`,
+		"<html>\x1b[31mred\x1b[0m</html>",
+	} {
+		h := http.Header{}
+		h.Set("X-Error-Detail", "detail\x1b[1m")
+		e := newAPIError(&http.Response{StatusCode: 500, Header: h, Body: io.NopCloser(strings.NewReader(body))})
+		msg := e.Error()
+		if strings.ContainsAny(msg, "\x1b\x07\r\n\u009b") {
+			t.Errorf("Error() = %q carries control characters", msg)
+		}
+	}
+}
