@@ -194,8 +194,10 @@ func (c *Client) ListDownloads(ctx context.Context, opts *ListOptions) (*Downloa
 // pinWindow fixes the date window at the start of a listing so that
 // downloads made while it runs cannot shift entries between pages. An open
 // window ends now: it is sent with use_time so that it really ends at this
-// instant, and a date-only DateFrom becomes the start of its day, which
-// keeps its meaning.
+// instant, and a date-only DateFrom becomes the start of its day in UTC,
+// the instant the YYYY-MM-DD that ListDownloads would send stands for
+// (timestamps are sent in UTC too), so it keeps its meaning whatever its
+// location.
 func pinWindow(o *ListOptions, now time.Time) {
 	if o.DateTo.IsZero() {
 		o.DateTo = now.UTC()
@@ -206,7 +208,7 @@ func pinWindow(o *ListOptions, now time.Time) {
 				o.DateFrom = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 			} else {
 				y, m, d := o.DateFrom.Date()
-				o.DateFrom = time.Date(y, m, d, 0, 0, 0, 0, o.DateFrom.Location())
+				o.DateFrom = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 			}
 		}
 	}

@@ -343,6 +343,10 @@ func TestPinWindow(t *testing.T) {
 		{"open window", ListOptions{}, ListOptions{DateFrom: day(2026, 4, 20), DateTo: now, UseTime: true}},
 		{"from only", ListOptions{DateFrom: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)},
 			ListOptions{DateFrom: day(2026, 5, 1), DateTo: now, UseTime: true}},
+		// 2026-05-01 is what ListDownloads would send for this DateFrom;
+		// local midnight (2026-04-30T14:00Z) would add ten hours of April.
+		{"from only, east of UTC", ListOptions{DateFrom: time.Date(2026, 5, 1, 9, 0, 0, 0, time.FixedZone("AEST", 10*3600))},
+			ListOptions{DateFrom: day(2026, 5, 1), DateTo: now, UseTime: true}},
 		{"from only, use time", ListOptions{DateFrom: now.Add(-time.Hour), UseTime: true},
 			ListOptions{DateFrom: now.Add(-time.Hour), DateTo: now, UseTime: true}},
 		{"to only", ListOptions{DateTo: day(2026, 3, 31)}, ListOptions{DateFrom: day(2026, 3, 1), DateTo: day(2026, 3, 31)}},
