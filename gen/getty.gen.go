@@ -86,7 +86,7 @@ type DownloadDimensions struct {
 	Width  *int32 `json:"width,omitempty"`
 }
 
-// DownloadURI [docs] The download URL, opaque and valid for 24 hours.
+// DownloadURI The download URL, opaque and valid for 24 hours.
 type DownloadURI struct {
 	Uri string `json:"uri"`
 }
