@@ -145,7 +145,7 @@ func WithBaseURL(rawURL string) Option {
 			return fmt.Errorf("getty: WithBaseURL: %w", err)
 		}
 		if u.RawQuery != "" || u.Fragment != "" {
-			return fmt.Errorf("getty: WithBaseURL: %q has a query or fragment", rawURL)
+			return fmt.Errorf("getty: WithBaseURL: %q has a query or fragment", redactURL(u))
 		}
 		u.Path = strings.TrimRight(u.Path, "/")
 		u.RawPath = ""
@@ -224,19 +224,30 @@ func (c *config) validate() error {
 	return nil
 }
 
+// parseHTTPURL parses an absolute http or https URL. Its errors show the URL
+// without user information or the values of undocumented query parameters
+// (see redactURL): a mistyped setting may hold a password or a key.
 func parseHTTPURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, err
+		// *url.Error quotes the whole input.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return nil, fmt.Errorf("invalid URL: %w", ue.Err)
+		}
+		return nil, errors.New("invalid URL")
+	}
+	if u.Scheme == "" {
+		return nil, errors.New("not an absolute http or https URL")
 	}
 	if u.Scheme != "https" && u.Scheme != "http" {
-		return nil, fmt.Errorf("%q is not an absolute http or https URL", raw)
+		return nil, fmt.Errorf("scheme %q is neither http nor https", u.Scheme)
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("%q has no host", raw)
+		return nil, fmt.Errorf("%q has no host", redactURL(u))
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("%q must not carry user information", u.Redacted())
+		return nil, fmt.Errorf("%q must not carry user information", redactURL(u))
 	}
 	return u, nil
 }

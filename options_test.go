@@ -86,3 +86,23 @@ func TestBaseURLDefault(t *testing.T) {
 		t.Errorf("BaseURL = %s", c.BaseURL())
 	}
 }
+
+func TestURLOptionErrorsHideSecrets(t *testing.T) {
+	for _, o := range []Option{
+		WithBaseURL("ftp://key:s3cret@x.example"),
+		WithBaseURL("https://key:s3cret@x.example/%zz"),
+		WithBaseURL("https://key:s3cret@x.example"),
+		WithBaseURL("https://x.example/?api_key=s3cret"),
+		WithBaseURL("//key:s3cret@x.example"),
+		WithTokenURL("mailto:key:s3cret@x.example"),
+		WithTokenURL("https://key:s3cret@x.example:bad/"),
+	} {
+		_, err := New(WithAPIKey("k"), o)
+		if err == nil {
+			t.Fatal("no error")
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("error %q shows the secret", err)
+		}
+	}
+}
