@@ -203,16 +203,22 @@ func TestCredentials(t *testing.T) {
 }
 
 func TestVerboseShowsNoSecrets(t *testing.T) {
-	_, env := fakeEnv(t)
-	r := runApp(t, env, false, "--verbose", "download", "--url-only", gettytest.ImageID)
+	srv, env := fakeEnv(t)
+	// A full download, so that the signed delivery URL is requested too.
+	r := runApp(t, env, false, "--verbose", "download", "--dir", t.TempDir(), gettytest.ImageID)
 	if r.code != exitOK {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stderr, "--> POST") {
-		t.Errorf("--verbose logged nothing: %q", r.stderr)
+	for _, want := range []string{"--> POST", "--> GET " + srv.URL + "/delivery/", "?sig=…"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("--verbose did not log %q: %q", want, r.stderr)
+		}
 	}
-	if strings.Contains(r.stderr, gettytest.ClientSecret) || strings.Contains(r.stderr, gettytest.APIKey) || strings.Contains(r.stderr, "sig=") && !strings.Contains(r.stderr, "sig=…") {
-		t.Errorf("--verbose shows a credential or signature: %q", r.stderr)
+	_, sig, _ := strings.Cut(srv.DownloadURI(gettytest.ImageID, ""), "sig=")
+	for _, secret := range []string{gettytest.ClientSecret, gettytest.APIKey, sig} {
+		if secret == "" || strings.Contains(r.stdout+r.stderr, secret) {
+			t.Errorf("output shows a credential or signature (%q): %q", secret, r.stdout+r.stderr)
+		}
 	}
 }
 
