@@ -16,8 +16,9 @@ import (
 	"github.com/gettykit/getty/spec"
 )
 
-// demoQuota is the fake server's premiumaccess quota in the demo: one
-// download succeeds, then the quota is exhausted.
+// demoQuota is the fake server's premiumaccess quota in the demo: the saved
+// image and the URL-only download spend it, and the third download hits the
+// quota error.
 const demoQuota = 2
 
 // demoCmd tours the product against an in-process fake server: the
