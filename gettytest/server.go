@@ -196,7 +196,8 @@ func NewServer(opts ...Option) *Server {
 
 // NewUnstartedServer returns a new Server that is not started yet, so that
 // its handler can be mounted elsewhere or its configuration changed first.
-// Start it with Start.
+// Start it with Start. Unlike httptest.NewUnstartedServer it opens no
+// listener until Start: a Server used only for its Handler holds no port.
 func NewUnstartedServer(opts ...Option) *Server {
 	c := &config{
 		now:            DefaultNow,
@@ -216,23 +217,35 @@ func NewUnstartedServer(opts ...Option) *Server {
 		}
 		c.validator = v
 	}
-	h := newHandler(c)
-	return &Server{h: h, ts: httptest.NewUnstartedServer(h)}
+	return &Server{h: newHandler(c)}
 }
 
-// Start starts a server from NewUnstartedServer.
+// Start starts a server from NewUnstartedServer. It panics if the server
+// was started already.
 func (s *Server) Start() {
-	s.ts.Start()
+	if s.ts != nil {
+		panic("gettytest: Server started twice")
+	}
+	s.ts = httptest.NewServer(s.h)
 	s.URL = s.ts.URL
 }
 
 // Close shuts the server down and blocks until all outstanding requests on
-// it have completed.
-func (s *Server) Close() { s.ts.Close() }
+// it have completed. Closing a server that was never started does nothing.
+func (s *Server) Close() {
+	if s.ts != nil {
+		s.ts.Close()
+	}
+}
 
-// Client returns an HTTP client configured for the server. It does not
-// authenticate.
-func (s *Server) Client() *http.Client { return s.ts.Client() }
+// Client returns an HTTP client configured for the server, or nil before
+// Start. It does not authenticate.
+func (s *Server) Client() *http.Client {
+	if s.ts == nil {
+		return nil
+	}
+	return s.ts.Client()
+}
 
 // Handler returns the fake API as an http.Handler, to be served another
 // way (for instance under TLS with httptest.NewTLSServer). It shares the

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -683,5 +684,42 @@ func TestListPageCostDoesNotGrowWithHistory(t *testing.T) {
 	small, large := perPage(1_000), perPage(20_000)
 	if large > 2*small {
 		t.Errorf("a page of a 20,000-entry history allocates %d bytes, of a 1,000-entry one %d: the cost grows with the history", large, small)
+	}
+}
+
+// An unstarted Server, used for its handler, holds no listener: the
+// command's fake-server and the benchmarks mount the handler on their own.
+func TestUnstartedServerOpensNoListener(t *testing.T) {
+	fds := func() int {
+		entries, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Skipf("counting open files: %v", err)
+		}
+		return len(entries)
+	}
+	before := fds()
+	servers := make([]*gettytest.Server, 20)
+	for i := range servers {
+		servers[i] = gettytest.NewUnstartedServer(gettytest.WithDownloads(1))
+	}
+	if after := fds(); after >= before+len(servers) {
+		t.Errorf("%d unstarted servers opened %d files", len(servers), after-before)
+	}
+	for _, s := range servers {
+		if s.Client() != nil || s.URL != "" {
+			t.Error("an unstarted server has a client or a URL")
+		}
+		s.Close()
+	}
+	s := servers[0]
+	s.Start()
+	defer s.Close()
+	resp, err := s.Client().Get(s.URL + "/nothing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("started late: status %d", resp.StatusCode)
 	}
 }
