@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gettykit/getty"
@@ -41,7 +42,7 @@ func (a *app) fakeServerCmd(ctx context.Context, args []string) error {
 	}
 	opts := []gettytest.Option{gettytest.WithDownloads(*downloads)}
 	if *quota > 0 {
-		for _, p := range []string{"easyaccess", "editorialsubscription", "imagepack", "premiumaccess", "royaltyfreesubscription", "creditpack", "aigen"} {
+		for _, p := range strings.Split(productTypes, ", ") {
 			opts = append(opts, gettytest.WithQuota(getty.ProductType(p), *quota))
 		}
 	}
