@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -46,7 +47,13 @@ func (a *app) downloadCmd(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	ids := fs.Args()
+	// Each download spends quota: an id given twice is downloaded once.
+	seen := map[string]bool{}
+	ids := slices.DeleteFunc(fs.Args(), func(id string) bool {
+		dup := seen[id]
+		seen[id] = true
+		return dup
+	})
 	switch {
 	case len(ids) == 0:
 		fs.Usage()

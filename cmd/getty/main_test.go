@@ -158,6 +158,25 @@ func TestDownloadURLOnlyAndParallel(t *testing.T) {
 	}
 }
 
+func TestDownloadRepeatedIDSpendsQuotaOnce(t *testing.T) {
+	srv, env := fakeEnv(t)
+	r := runApp(t, env, false, "download", "--url-only", gettytest.ImageID, gettytest.ImageID)
+	if r.code != exitOK {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	if n := strings.Count(r.stdout, "\n"); n != 1 {
+		t.Errorf("%d URLs printed, want 1: %q", n, r.stdout)
+	}
+	dir := t.TempDir()
+	r = runApp(t, env, false, "download", "--dir", dir, gettytest.ImageID, gettytest.ImageID)
+	if r.code != exitOK {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	if got := srv.Requests(gettytest.OpDownloadImage); got != 2 {
+		t.Errorf("%d download POSTs for two commands naming one id twice each, want 2", got)
+	}
+}
+
 func TestQuotaExitStatus(t *testing.T) {
 	_, env := fakeEnv(t, gettytest.WithQuota(getty.ProductPremiumAccess, 0))
 	r := runApp(t, env, false, "download", "--url-only", "--product-type", "premiumaccess", gettytest.ImageID)
