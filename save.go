@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -65,7 +67,7 @@ func (c *Client) SaveImage(ctx context.Context, id, dst string, opts *SaveOption
 	}
 	// Creating the temporary file first proves the directory is writable
 	// before any quota is spent.
-	tmp, err := os.CreateTemp(dir, ".getty-*.part")
+	tmp, err := createTemp(dir)
 	if err != nil {
 		return nil, fmt.Errorf("getty: %w", err)
 	}
@@ -104,9 +106,6 @@ func (c *Client) SaveImage(ctx context.Context, id, dst string, opts *SaveOption
 		return nil, fmt.Errorf("getty: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("getty: %w", err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
 		return nil, fmt.Errorf("getty: %w", err)
 	}
 	if err := commit(tmp.Name(), final, o.Overwrite); err != nil {
@@ -233,4 +232,20 @@ func syncDir(dir string) {
 		_ = d.Sync()
 		_ = d.Close()
 	}
+}
+
+// createTemp creates a new hidden temporary file in dir. Unlike
+// os.CreateTemp, which creates files readable by their owner only, it asks
+// for 0666 so that the saved image gets the permissions the user's umask
+// gives any new file.
+func createTemp(dir string) (*os.File, error) {
+	for range 100 {
+		name := filepath.Join(dir, ".getty-"+strconv.FormatUint(rand.Uint64(), 36)+".part")
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, err
+	}
+	return nil, fmt.Errorf("no free temporary file name in %s", dir)
 }
