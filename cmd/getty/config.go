@@ -46,19 +46,24 @@ var errNoCredentials = errors.New("missing credentials")
 
 // withEnv fills unset settings from the environment.
 func (g globalFlags) withEnv(getenv func(string) string) globalFlags {
-	set := func(dst *string, env string) {
+	set := func(dst *string, env string, trim bool) {
 		if *dst == "" {
-			*dst = strings.TrimSpace(getenv(env))
+			*dst = getenv(env)
+			if trim {
+				*dst = strings.TrimSpace(*dst)
+			}
 		}
 	}
-	set(&g.apiKey, "GETTY_API_KEY")
-	set(&g.apiSecret, "GETTY_API_SECRET")
-	set(&g.username, "GETTY_USERNAME")
-	set(&g.password, "GETTY_PASSWORD")
-	set(&g.token, "GETTY_TOKEN")
-	set(&g.refresh, "GETTY_REFRESH_TOKEN")
-	set(&g.baseURL, "GETTY_BASE_URL")
-	set(&g.tokenURL, "GETTY_TOKEN_URL")
+	// Keys, tokens and URLs never hold spaces, so stray ones (a copied
+	// newline) are dropped; a password or secret is taken exactly as given.
+	set(&g.apiKey, "GETTY_API_KEY", true)
+	set(&g.apiSecret, "GETTY_API_SECRET", false)
+	set(&g.username, "GETTY_USERNAME", false)
+	set(&g.password, "GETTY_PASSWORD", false)
+	set(&g.token, "GETTY_TOKEN", true)
+	set(&g.refresh, "GETTY_REFRESH_TOKEN", true)
+	set(&g.baseURL, "GETTY_BASE_URL", true)
+	set(&g.tokenURL, "GETTY_TOKEN_URL", true)
 	return g
 }
 

@@ -64,8 +64,15 @@ func (a *app) listCmd(ctx context.Context, args []string) error {
 	if fs.NArg() > 0 {
 		return &usageError{msg: fmt.Sprintf("downloads list takes no arguments, got %q", fs.Args())}
 	}
-	if all && opts.Page != 0 {
+	switch {
+	case all && opts.Page != 0:
 		return &usageError{msg: "--page and --all cannot be combined"}
+	case opts.Page < 0:
+		return &usageError{msg: fmt.Sprintf("--page %d is not a page number (1 or more)", opts.Page)}
+	case opts.PageSize < 0 || opts.PageSize > getty.MaxPageSize:
+		return &usageError{msg: fmt.Sprintf("--page-size %d is outside 1..%d", opts.PageSize, getty.MaxPageSize)}
+	case opts.Prefetch < 1:
+		return &usageError{msg: fmt.Sprintf("--prefetch %d must be 1 or more", opts.Prefetch)}
 	}
 	var err error
 	if opts.ProductType, err = parseProductType(product); err != nil {

@@ -30,6 +30,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"strings"
@@ -163,8 +164,20 @@ func (a *app) exitStatus(err error) int {
 		}
 		return exitUsage
 	}
-	fmt.Fprintln(a.stderr, "getty:", strings.TrimPrefix(err.Error(), "getty: "))
+	fmt.Fprintln(a.stderr, "getty:", cliMessage(err))
 	return statusFor(err)
+}
+
+// cliMessage words a library error for the command line: without the
+// library's own "getty: " prefixes, and naming the flag that lifts a refusal
+// to overwrite.
+func cliMessage(err error) string {
+	msg := strings.ReplaceAll(strings.TrimPrefix(err.Error(), "getty: "), ": getty: ", ": ")
+	msg = strings.ReplaceAll(msg, "\ngetty: ", "\n")
+	if errors.Is(err, fs.ErrExist) {
+		msg = strings.ReplaceAll(msg, "set SaveOptions.Overwrite", "use --overwrite")
+	}
+	return msg
 }
 
 // errFlagParse marks a flag error the flag package has already reported.

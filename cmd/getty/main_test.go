@@ -116,7 +116,8 @@ func TestDownload(t *testing.T) {
 
 	// Again: the file exists, so nothing is overwritten unless asked.
 	r = runApp(t, env, false, "download", "--dir", dir, gettytest.ImageID)
-	if r.code != exitFailure || !strings.Contains(r.stderr, gettytest.ImageID) {
+	if r.code != exitFailure || !strings.Contains(r.stderr, gettytest.ImageID) || !strings.Contains(r.stderr, "use --overwrite") ||
+		strings.Count(r.stderr, "getty:") != 1 {
 		t.Errorf("second download: exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = runApp(t, env, false, "download", "--dir", dir, "--overwrite", gettytest.ImageID)
@@ -256,6 +257,9 @@ func TestUsage(t *testing.T) {
 		{[]string{"downloads", "list", "--from", "31/01/2026"}, exitUsage, "neither a date"},
 		{[]string{"downloads", "list", "--product-type", "free"}, exitUsage, "not one of"},
 		{[]string{"downloads", "list", "--all", "--page", "2"}, exitUsage, "cannot be combined"},
+		{[]string{"downloads", "list", "--page-size", "200"}, exitUsage, "--page-size 200 is outside 1..100"},
+		{[]string{"downloads", "list", "--page", "-1"}, exitUsage, "--page -1"},
+		{[]string{"downloads", "list", "--prefetch", "0"}, exitUsage, "--prefetch 0"},
 		{[]string{"download"}, exitUsage, "at least one image id"},
 		{[]string{"download", "--help"}, exitOK, "-url-only"},
 		{[]string{"download", "--parallel", "0", "x"}, exitUsage, "--parallel"},
@@ -315,5 +319,14 @@ func TestDemo(t *testing.T) {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
 		}
+	}
+}
+
+func TestSecretsFromEnvironmentAreTakenAsGiven(t *testing.T) {
+	g := globalFlags{}.withEnv(func(k string) string {
+		return map[string]string{"GETTY_API_KEY": " key\n", "GETTY_PASSWORD": " pass word ", "GETTY_BASE_URL": "http://x\n"}[k]
+	})
+	if g.apiKey != "key" || g.password != " pass word " || g.baseURL != "http://x" {
+		t.Fatalf("key %q, password %q, base URL %q", g.apiKey, g.password, g.baseURL)
 	}
 }
