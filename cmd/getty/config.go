@@ -78,6 +78,11 @@ func (a *app) newClient(needToken bool) (*getty.Client, error) {
 	switch {
 	case g.token != "":
 		opts = append(opts, getty.WithToken(&oauth2.Token{AccessToken: g.token, TokenType: "Bearer"}))
+		if g.apiSecret != "" {
+			// With the secret too, a rejected token is renewed instead of
+			// failing the command.
+			opts = append(opts, getty.WithClientSecret(g.apiSecret))
+		}
 	case g.refresh != "":
 		if g.apiSecret == "" {
 			return nil, fmt.Errorf("%w: a refresh token needs the API secret; set GETTY_API_SECRET or --api-secret", errNoCredentials)

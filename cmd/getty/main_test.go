@@ -330,3 +330,19 @@ func TestSecretsFromEnvironmentAreTakenAsGiven(t *testing.T) {
 		t.Fatalf("key %q, password %q, base URL %q", g.apiKey, g.password, g.baseURL)
 	}
 }
+
+// A token given with the secret is renewed when the API rejects it.
+func TestExpiredTokenRenewedWithSecret(t *testing.T) {
+	srv, env := fakeEnv(t)
+	env["GETTY_TOKEN"] = srv.IssueToken(false)
+	srv.ExpireTokens()
+	r := runApp(t, env, false, "download", "--url-only", gettytest.ImageID)
+	if r.code != exitOK {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	delete(env, "GETTY_API_SECRET")
+	r = runApp(t, env, false, "download", "--url-only", gettytest.ImageID)
+	if r.code != exitCredentials {
+		t.Fatalf("without the secret: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
