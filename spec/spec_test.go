@@ -11,6 +11,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
+	"github.com/gettykit/getty/contract"
 	"github.com/gettykit/getty/gen"
 	"github.com/gettykit/getty/spec"
 )
@@ -36,26 +37,6 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-// checkSecurity accepts what the spec's security schemes ask for: the
-// Api-Key header, and a bearer token for OAuth2.
-func checkSecurity(_ context.Context, in *openapi3filter.AuthenticationInput) error {
-	h := in.RequestValidationInput.Request.Header
-	switch in.SecuritySchemeName {
-	case "ApiKey":
-		if h.Get("Api-Key") == "" {
-			return fmt.Errorf("no Api-Key header")
-		}
-	case "OAuth2":
-		scheme, token, _ := strings.Cut(h.Get("Authorization"), " ")
-		if !strings.EqualFold(scheme, "bearer") || token == "" {
-			return fmt.Errorf("no bearer token")
-		}
-	default:
-		return fmt.Errorf("unknown security scheme %q", in.SecuritySchemeName)
-	}
-	return nil
-}
-
 func ptr[T any](v T) *T { return &v }
 
 // newRequestValidator returns a function that routes a request in the
@@ -78,7 +59,7 @@ func newRequestValidator(t *testing.T) func(*http.Request) error {
 		}
 		return openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
 			Request: req, PathParams: params, Route: route,
-			Options: &openapi3filter.Options{AuthenticationFunc: checkSecurity},
+			Options: &openapi3filter.Options{AuthenticationFunc: contract.Authenticate},
 		})
 	}
 }
