@@ -13,29 +13,6 @@ import (
 	"github.com/gettykit/getty/gettytest"
 )
 
-// rawSave is the streaming baseline: a GET of the same delivery URL the
-// client is redirected to, copied to a file with io.Copy. With sync the
-// file is also synced before it is closed, as SaveImage does.
-func rawSave(hc *http.Client, url, path string, sync bool) (int64, error) {
-	resp, err := hc.Get(url)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	f, err := os.Create(path)
-	if err != nil {
-		return 0, err
-	}
-	n, err := io.Copy(f, resp.Body)
-	if err == nil && sync {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return n, err
-}
-
 func fileSum(t *testing.T, path string) []byte {
 	t.Helper()
 	f, err := os.Open(path)
@@ -60,7 +37,7 @@ func TestStreamingSidesAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := rawSave(&http.Client{Transport: newTransport()}, deliveryURL(fake), filepath.Join(dir, "raw.jpg"), false)
+	n, err := RawSave(&http.Client{Transport: newTransport()}, deliveryURL(fake), filepath.Join(dir, "raw.jpg"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +112,7 @@ func BenchmarkSaveImage(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(size)
 			for b.Loop() {
-				n, err := rawSave(hc, url, path, sync)
+				n, err := RawSave(hc, url, path, sync)
 				check(b, n, err)
 				remove(b)
 			}

@@ -45,6 +45,7 @@ import (
 	"time"
 
 	"github.com/gettykit/getty"
+	"github.com/gettykit/getty/bench"
 	"github.com/gettykit/getty/gettytest"
 )
 
@@ -266,8 +267,8 @@ func streaming(ctx context.Context, dir string, size int64, runs int) (streamRes
 			}
 			return s.Size, nil
 		}},
-		{nil, func() (int64, error) { return rawSave(hc, url, path, false) }},
-		{nil, func() (int64, error) { return rawSave(hc, url, path, true) }},
+		{nil, func() (int64, error) { return bench.RawSave(hc, url, path, false) }},
+		{nil, func() (int64, error) { return bench.RawSave(hc, url, path, true) }},
 	}
 	var r streamResult
 	sides[0].best, sides[1].best, sides[2].best, sides[3].best = &r.client, &r.clientStream, &r.raw, &r.rawSync
@@ -289,30 +290,6 @@ func streaming(ctx context.Context, dir string, size int64, runs int) (streamRes
 		}
 	}
 	return r, nil
-}
-
-// rawSave is the baseline: io.Copy of the delivery URL's body to a file.
-func rawSave(hc *http.Client, url, path string, sync bool) (int64, error) {
-	resp, err := hc.Get(url)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return 0, err
-	}
-	n, err := io.Copy(f, resp.Body)
-	if err == nil && sync {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return n, err
 }
 
 // peakRSS runs `getty download` against a fake server in this process
