@@ -345,3 +345,26 @@ func TestAPIKeyOnlySendsNoAuthorization(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// failingSource hands out one token, then fails as a token endpoint that is
+// down would.
+type failingSource struct{ calls atomic.Int64 }
+
+func (s *failingSource) Token() (*oauth2.Token, error) {
+	if s.calls.Add(1) == 1 {
+		return &oauth2.Token{AccessToken: "first", Expiry: time.Now().Add(time.Hour)}, nil
+	}
+	return nil, errors.New("token endpoint unavailable")
+}
+
+func TestFailedRenewalIsReported(t *testing.T) {
+	base, posts := authAPI(t, func(string) bool { return false })
+	c := newClient(t, base, WithTokenSource(&failingSource{}))
+	_, err := c.DownloadURL(t.Context(), "123", nil)
+	if !errors.Is(err, ErrUnauthorized) || err == nil || !strings.Contains(err.Error(), "token endpoint unavailable") {
+		t.Fatalf("err = %v, want the 401 and why the token could not be renewed", err)
+	}
+	if posts.Load() != 1 {
+		t.Errorf("%d POSTs, want 1", posts.Load())
+	}
+}

@@ -203,11 +203,18 @@ func (c *Client) do(req *http.Request) (*http.Response, error) {
 
 		if resp.StatusCode == http.StatusUnauthorized && toAPI && tok != nil && !renewed {
 			c.tokens.reject(tok)
-			if t, err := c.tokens.token(ctx); err == nil && t.AccessToken != tok.AccessToken {
+			t, err := c.tokens.token(ctx)
+			if err == nil && t.AccessToken != tok.AccessToken {
 				drain(resp)
 				renewed = true
 				attempt-- // the renewal retry does not count as a failed attempt
 				continue
+			}
+			if err != nil {
+				// The 401 alone would hide why the client could not recover.
+				apiErr := newAPIError(resp)
+				drain(resp)
+				return nil, errors.Join(apiErr, fmt.Errorf("getty: renewing the rejected token: %w", err))
 			}
 			return resp, nil
 		}
