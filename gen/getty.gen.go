@@ -99,11 +99,14 @@ type DownloadUser struct {
 	Username   *string `json:"username,omitempty"`
 }
 
-// Error Both documented error shapes: application errors {"ErrorCode", "ErrorMessage"} and gateway errors {"message"}.
+// Error The documented error shapes: application errors {"ErrorCode", "ErrorMessage"}, gateway errors {"message"}, and the older {"code", "message"}.
 type Error struct {
 	// ErrorCode Application error code, such as InvalidParameterValue, InvalidPage, InvalidPageSize, MalformedRequest, InvalidRequest, NoAccessToProductType, Forbidden, ImageNotFound, OverageLimitReached, UserTokenRequired.
 	ErrorCode    *string `json:"ErrorCode,omitempty"`
 	ErrorMessage *string `json:"ErrorMessage,omitempty"`
+
+	// Code Error code of the older shape, such as ImageNotFound.
+	Code *string `json:"code,omitempty"`
 
 	// Message Gateway error message, such as "Unauthorized".
 	Message *string `json:"message,omitempty"`
@@ -152,22 +155,22 @@ type PremiumAccessDownloadData struct {
 // ProductType Product offering. easyaccess, editorialsubscription, imagepack and premiumaccess are Getty keys; royaltyfreesubscription and creditpack are iStock keys; creditpack and aigen were added over time.
 type ProductType string
 
-// BadRequest Both documented error shapes: application errors {"ErrorCode", "ErrorMessage"} and gateway errors {"message"}.
+// BadRequest The documented error shapes: application errors {"ErrorCode", "ErrorMessage"}, gateway errors {"message"}, and the older {"code", "message"}.
 type BadRequest = Error
 
-// Forbidden Both documented error shapes: application errors {"ErrorCode", "ErrorMessage"} and gateway errors {"message"}.
+// Forbidden The documented error shapes: application errors {"ErrorCode", "ErrorMessage"}, gateway errors {"message"}, and the older {"code", "message"}.
 type Forbidden = Error
 
-// NotFound Both documented error shapes: application errors {"ErrorCode", "ErrorMessage"} and gateway errors {"message"}.
+// NotFound The documented error shapes: application errors {"ErrorCode", "ErrorMessage"}, gateway errors {"message"}, and the older {"code", "message"}.
 type NotFound = Error
 
-// ServerError Both documented error shapes: application errors {"ErrorCode", "ErrorMessage"} and gateway errors {"message"}.
+// ServerError The documented error shapes: application errors {"ErrorCode", "ErrorMessage"}, gateway errors {"message"}, and the older {"code", "message"}.
 type ServerError = Error
 
-// TooManyRequests Both documented error shapes: application errors {"ErrorCode", "ErrorMessage"} and gateway errors {"message"}.
+// TooManyRequests The documented error shapes: application errors {"ErrorCode", "ErrorMessage"}, gateway errors {"message"}, and the older {"code", "message"}.
 type TooManyRequests = Error
 
-// Unauthorized Both documented error shapes: application errors {"ErrorCode", "ErrorMessage"} and gateway errors {"message"}.
+// Unauthorized The documented error shapes: application errors {"ErrorCode", "ErrorMessage"}, gateway errors {"message"}, and the older {"code", "message"}.
 type Unauthorized = Error
 
 // ListDownloadsParams defines parameters for ListDownloads.
@@ -195,7 +198,7 @@ type ListDownloadsParams struct {
 	// DateFrom Select assets downloaded on or after this date. Defaults to 30 days before date_to.
 	DateFrom *DateOrDateTime `form:"date_from,omitempty" json:"date_from,omitempty"`
 
-	// DateTo Select assets downloaded on or before this date. Defaults to now.
+	// DateTo Select assets downloaded on or before this date. Defaults to the current date or 30 days after date_from, whichever is earlier.
 	DateTo *DateOrDateTime `form:"date_to,omitempty" json:"date_to,omitempty"`
 
 	// UseTime Whether the time part of date_from and date_to is used.
@@ -222,7 +225,7 @@ type DownloadImageParams struct {
 	// ProductType Product type
 	ProductType *ProductType `form:"product_type,omitempty" json:"product_type,omitempty"`
 
-	// UseTeamCredits Use team credits for the download (iStock only).
+	// UseTeamCredits Use team credits for the download (iStock only). Blank is the same as false.
 	UseTeamCredits *bool `form:"use_team_credits,omitempty" json:"use_team_credits,omitempty"`
 
 	// AcceptLanguage Provide a header to specify the language of result values
