@@ -202,3 +202,61 @@ func TestCheck(t *testing.T) {
 		t.Errorf("errors = %q, want %q", rec.errors, want)
 	}
 }
+
+// TestTransportSDKQuirks: requests as Getty's own SDKs send them are judged
+// as the operations they are. The PHP SDK lists with GET /v3/downloads/
+// (also with a bare ?): the listing, request and response, not a path
+// outside the spec. The Node SDK sends a null height, product_id or
+// use_team_credits as a blank value, which means not given.
+func TestTransportSDKQuirks(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v3/downloads/{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"result_count":1,"downloads":[{"date_downloaded":"2026-01-31T10:00:00Z","id":"1","rating":5}]}`)
+	})
+	mux.HandleFunc("POST /v3/downloads/images/{id}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"uri":"https://delivery.gettyimages.com/%s.jpg","extra":1}`, r.PathValue("id"))
+	})
+	ts := httptest.NewServer(mux)
+	t.Cleanup(ts.Close)
+	tests := []struct {
+		method, target string
+		operation      string
+		violations     []string // pointers
+		drift          string   // the response's unknown field, proof it was judged
+	}{
+		{"GET", "/v3/downloads/", "listDownloads", nil, "/downloads/0/rating"},
+		{"GET", "/v3/downloads/?", "listDownloads", nil, "/downloads/0/rating"},
+		{"GET", "/v3/downloads/?page=2&page_size=5&company_downloads=True", "listDownloads", nil, "/downloads/0/rating"},
+		{"GET", "/v3/downloads/?page_size=101", "listDownloads", []string{"page_size"}, "/downloads/0/rating"},
+		{"POST", "/v3/downloads/images/1?auto_download=false&product_id=&height=&use_team_credits=", "downloadImage", nil, "/extra"},
+		{"POST", "/v3/downloads/images/1?auto_download=false&product_id=&use_team_credits=true", "downloadImage", nil, "/extra"},
+		{"POST", "/v3/downloads/images/1?auto_download=false&product_id=x&use_team_credits=", "downloadImage", []string{"product_id"}, "/extra"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.target, func(t *testing.T) {
+			tr := contract.NewTransport(ts.Client().Transport, newValidator(t))
+			req, _ := http.NewRequest(tt.method, ts.URL+tt.target, nil)
+			resp, err := (&http.Client{Transport: authed{tr}}).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			var got []string
+			for _, f := range tr.Report().Violations() {
+				got = append(got, f.Pointer)
+				if f.Operation != tt.operation {
+					t.Errorf("violation outside %s: %s", tt.operation, f)
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tt.violations, ",") {
+				t.Errorf("violations %v, want at %q", tr.Report().Violations(), tt.violations)
+			}
+			if d := tr.Report().Drift(); len(d) != 1 || d[0].Operation != tt.operation || d[0].Pointer != tt.drift {
+				t.Errorf("drift = %v, want %s's %s", d, tt.operation, tt.drift)
+			}
+		})
+	}
+}

@@ -70,7 +70,9 @@ func WithAuthenticationFunc(f openapi3filter.AuthenticationFunc) Option {
 // Validator checks requests and responses against an OpenAPI 3 document.
 // Requests are routed by path and method only, so traffic to any host (an
 // httptest server, the fake server, a recording, the real API) is judged
-// alike. A Validator is safe for concurrent use.
+// alike; a trailing slash on a path of the spec (GET /v3/downloads/, as
+// Getty's PHP SDK sends it) routes to the same operation. A Validator is
+// safe for concurrent use.
 type Validator struct {
 	doc      *openapi3.T
 	router   routers.Router
@@ -162,11 +164,11 @@ func authScheme(in *openapi3filter.AuthenticationInput, req *http.Request, schem
 	return nil
 }
 
-// route finds the operation for req. route is nil when req is not an API
-// call: another host's path, such as image delivery, or a path that looks
-// like the API's (its first segment is one of the spec's) but is not in
-// the spec, or a method the path does not have; for the last two f holds
-// the violation.
+// route finds the operation for req, ignoring one trailing slash on the
+// path. route is nil when req is not an API call: another host's path, such
+// as image delivery, or a path that looks like the API's (its first segment
+// is one of the spec's) but is not in the spec, or a method the path does
+// not have; for the last two f holds the violation.
 func (v *Validator) route(req *http.Request) (route *routers.Route, params map[string]string, f *Finding) {
 	r := req
 	if v.basePath != "" {
@@ -182,6 +184,22 @@ func (v *Validator) route(req *http.Request) (route *routers.Route, params map[s
 	route, params, err := v.router.FindRoute(r)
 	if err == nil {
 		return route, params, nil
+	}
+	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") && !errors.Is(err, routers.ErrMethodNotAllowed) {
+		// A trailing slash names the same operation: Getty's PHP SDK lists
+		// with GET /v3/downloads/, and the API answers it as the listing.
+		trimmed := r.Clone(r.Context())
+		trimmed.URL.Path = strings.TrimSuffix(p, "/")
+		if trimmed.URL.RawPath != "" {
+			trimmed.URL.RawPath = strings.TrimSuffix(trimmed.URL.RawPath, "/")
+		}
+		route, params, terr := v.router.FindRoute(trimmed)
+		if terr == nil {
+			return route, params, nil
+		}
+		if errors.Is(terr, routers.ErrMethodNotAllowed) {
+			err = terr
+		}
 	}
 	base := Finding{Kind: Violation, Method: req.Method, Path: req.URL.Path, InRequest: true}
 	if errors.Is(err, routers.ErrMethodNotAllowed) {

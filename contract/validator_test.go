@@ -94,6 +94,19 @@ func TestValidateRequestAcceptsRealTraffic(t *testing.T) {
 		{name: "POST body field unknown is drift", method: "POST", target: dl, contentType: "application/json",
 			body: `{"download_notes":"n","cost_center":"x"}`, drift: []string{"/cost_center"}},
 		{name: "Accept-Language", method: "GET", target: list, headers: map[string]string{"Accept-Language": "de"}},
+		// Getty's PHP SDK lists with a trailing slash, also with a bare ?.
+		{name: "trailing slash", method: "GET", target: list + "/"},
+		{name: "trailing slash and bare question mark", method: "GET", target: list + "/?"},
+		{name: "trailing slash with filters", method: "GET", target: list + "/?page=2&page_size=100&product_type=easyaccess&date_from=2026-01-01"},
+		{name: "trailing slash, legacy dates are drift", method: "GET", target: list + "/?start_date=2015-04-01", drift: []string{"start_date"}},
+		// Getty's Node SDK sends a null as a blank value: not given.
+		{name: "blank height, product_id and use_team_credits", method: "POST", target: dl + "?product_id=&height=&use_team_credits="},
+		{name: "blank product_id", method: "POST", target: dl + "?auto_download=false&product_id="},
+		{name: "blank use_team_credits", method: "POST", target: dl + "?auto_download=false&use_team_credits="},
+		{name: "blank height", method: "POST", target: dl + "?auto_download=false&height="},
+		{name: "blanks beside values", method: "POST", target: dl + "?auto_download=false&file_type=jpg&product_type=creditpack&product_id=&height=&use_team_credits=",
+			contentType: "application/json", body: "null"},
+		{name: "product_id and use_team_credits given", method: "POST", target: dl + "?product_id=42&height=1024&use_team_credits=True"},
 		{name: "not an API call", method: "GET", target: "https://delivery.gettyimages.com/file.jpg?sig=x", headers: map[string]string{"Api-Key": ""}},
 	}
 	for _, tt := range tests {
@@ -151,6 +164,14 @@ func TestValidateRequestViolations(t *testing.T) {
 		{"body of another type", "POST", dl, "text/plain", "notes", nil, "", "Content-Type"},
 		{"method not allowed", "DELETE", list, "", "", nil, "", "not allowed"},
 		{"path not in spec", "GET", "https://api.gettyimages.com/v3/downloads/images", "", "", nil, "", "no operation"},
+		{"path not in spec, trailing slash", "GET", "https://api.gettyimages.com/v3/downloads/images/", "", "", nil, "", "no operation"},
+		{"trailing slash is the listing", "GET", list + "/?page_size=101", "", "", nil, "page_size", "at most 100"},
+		{"trailing slash, method not allowed", "POST", list + "/", "", "", nil, "", "not allowed"},
+		{"two trailing slashes", "GET", list + "//", "", "", nil, "", "no operation"},
+		{"product_id not a number", "POST", dl + "?product_id=abc", "", "", nil, "product_id", "abc"},
+		{"use_team_credits not a boolean", "POST", dl + "?use_team_credits=maybe", "", "", nil, "use_team_credits", "boolean"},
+		{"blank file_type is not allowed", "POST", dl + "?file_type=", "", "", nil, "file_type", "allowed values"},
+		{"blank auto_download is not allowed", "POST", dl + "?auto_download=", "", "", nil, "auto_download", "empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,6 +237,12 @@ func TestValidateResponse(t *testing.T) {
 			violations: []string{": status 301 is not documented"}},
 		{name: "gateway error shape", req: list, resp: response(401, json, `{"message":"Unauthorized"}`)},
 		{name: "application error shape", req: dl, resp: response(403, json, `{"ErrorCode":"OverageLimitReached","ErrorMessage":"m"}`, "X-Error-Detail", "x")},
+		{name: "older error shape", req: dl, resp: response(404, json, `{"code":"ImageNotFound","message":"Image not found: 1"}`)},
+		{name: "older error shape, code of the wrong type", req: dl, resp: response(404, json, `{"code":404,"message":"Image not found: 1"}`),
+			violations: []string{"/code: must be a string"}},
+		{name: "listing with a trailing slash", req: apiRequest("GET", "https://api.gettyimages.com/v3/downloads/?", "", "", nil), resp: response(200, json, validList)},
+		{name: "listing with a trailing slash, undocumented status", req: apiRequest("GET", "https://api.gettyimages.com/v3/downloads/", "", "", nil),
+			resp: response(404, json, `{"ErrorCode":"NotFound"}`), violations: []string{": status 404 is not documented for listDownloads"}},
 		{name: "proxy error page", req: list, resp: response(503, "text/html", `<html><body>Service Unavailable</body></html>`)},
 		{name: "gateway throttling", req: list, resp: response(429, json, `{"message":"Account Over Queries Per Second Limit"}`, "X-Error-Detail", "Account Over Queries Per Second Limit")},
 		{name: "error without content type", req: list, resp: response(401, "", ``),
