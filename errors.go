@@ -44,17 +44,19 @@ var (
 	ErrTooManyRedirects = errors.New("getty: too many redirects")
 )
 
-// APIError is an HTTP error answer from the API or the delivery host. Both
-// of Getty's error shapes are parsed: application errors
-// {"ErrorCode","ErrorMessage"} and gateway errors {"message"}; any other body
-// (an HTML 502 page) is kept as a snippet.
+// APIError is an HTTP error answer from the API or the delivery host. Getty's
+// error shapes are all parsed: application errors
+// {"ErrorCode","ErrorMessage"}, gateway errors {"message"} and the older
+// {"code","message"}; any other body (an HTML 502 page) is kept as a
+// snippet.
 type APIError struct {
 	// StatusCode is the HTTP status code.
 	StatusCode int
-	// Code is Getty's ErrorCode, such as "OverageLimitReached"; empty for
-	// gateway errors and non-JSON bodies.
+	// Code is Getty's ErrorCode (or code, in the older shape), such as
+	// "OverageLimitReached"; empty for gateway errors and non-JSON bodies.
 	Code string
-	// Message is ErrorMessage or the gateway's message.
+	// Message is ErrorMessage, or the message of a gateway error or of the
+	// older shape.
 	Message string
 	// Detail is the X-Error-Detail header, which explains gateway
 	// throttling ("Account Over Rate Limit").
@@ -180,8 +182,11 @@ func newAPIError(resp *http.Response) *APIError {
 	}
 	var ge gen.Error
 	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &ge) == nil {
-		if ge.ErrorCode != nil {
+		switch {
+		case ge.ErrorCode != nil:
 			e.Code = *ge.ErrorCode
+		case ge.Code != nil:
+			e.Code = *ge.Code
 		}
 		switch {
 		case ge.ErrorMessage != nil:

@@ -73,6 +73,18 @@ func TestAPIErrorShapes(t *testing.T) {
 			want: []error{ErrNotFound},
 		},
 		{
+			name: "404 older shape", status: 404, contentType: "application/json",
+			body:     `{"code":"ImageNotFound","message":"Image not found: 123"}`,
+			wantCode: "ImageNotFound", wantMessage: "Image not found: 123",
+			want: []error{ErrNotFound},
+		},
+		{
+			name: "403 older shape, quota", status: 403, contentType: "application/json; charset=utf-8",
+			body:     `{"code":"OverageLimitReached","message":"Download limit reached"}`,
+			wantCode: "OverageLimitReached", wantMessage: "Download limit reached",
+			want: []error{ErrQuotaExhausted, ErrForbidden},
+		},
+		{
 			name: "400 invalid request", status: 400, contentType: "application/json",
 			body:     `{"ErrorCode":"InvalidRequest","ErrorMessage":"Field: page_size, Message: too big"}`,
 			wantCode: "InvalidRequest", wantMessage: "Field: page_size, Message: too big",
