@@ -68,14 +68,29 @@ func newHandler(c *config) *handler {
 	return h
 }
 
+// apiPath is the path of an API request without one trailing slash, which
+// names the same operation: Getty's PHP SDK lists with GET /v3/downloads/.
+func apiPath(r *http.Request) string {
+	if p := r.URL.Path; len(p) > 1 {
+		return strings.TrimSuffix(p, "/")
+	}
+	return r.URL.Path
+}
+
+// imageID returns the id of a POST /v3/downloads/images/{id} path.
+func imageID(p string) (string, bool) {
+	id, ok := strings.CutPrefix(p, "/v3/downloads/images/")
+	return id, ok && id != "" && !strings.Contains(id, "/")
+}
+
 // operation names the operation a request is for.
 func operation(r *http.Request) string {
 	p := r.URL.Path
+	_, isImage := imageID(apiPath(r))
 	switch {
-	case p == "/v3/downloads" && r.Method == http.MethodGet:
+	case apiPath(r) == "/v3/downloads" && r.Method == http.MethodGet:
 		return OpListDownloads
-	case strings.HasPrefix(p, "/v3/downloads/images/") && r.Method == http.MethodPost &&
-		len(p) > len("/v3/downloads/images/") && !strings.Contains(p[len("/v3/downloads/images/"):], "/"):
+	case isImage && r.Method == http.MethodPost:
 		return OpDownloadImage
 	case p == "/oauth2/token" && r.Method == http.MethodPost:
 		return OpToken
@@ -211,7 +226,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 	if fromS == "" && toS == "" {
 		fromS, toS = q.Get("start_date"), q.Get("end_date") // legacy names
 	}
-	to := h.cfg.now
+	var from, to time.Time
 	if toS != "" {
 		t, err := parseDate(toS)
 		if err != nil {
@@ -220,7 +235,6 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 		}
 		to = t
 	}
-	from := to.AddDate(0, 0, -30)
 	if fromS != "" {
 		t, err := parseDate(fromS)
 		if err != nil {
@@ -229,6 +243,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 		}
 		from = t
 	}
+	from, to = window(from, to, h.cfg.now)
 	if !useTime {
 		// Without use_time the time part is ignored: whole days.
 		from = time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC)
@@ -268,6 +283,25 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"result_count": matched, "downloads": items})
 }
 
+// window fills in the dates a listing left out (zero) as Getty documents
+// them: date_to is the current date or 30 days after date_from, whichever
+// is earlier (so date_from alone is a window of 30 days, not "until now");
+// date_from is 30 days before date_to.
+func window(from, to, now time.Time) (time.Time, time.Time) {
+	if to.IsZero() {
+		to = now
+		if !from.IsZero() {
+			if end := from.AddDate(0, 0, 30); end.Before(to) {
+				to = end
+			}
+		}
+	}
+	if from.IsZero() {
+		from = to.AddDate(0, 0, -30)
+	}
+	return from, to
+}
+
 func (h *handler) withExtra(d gen.HistoricalDownload) any {
 	if len(h.cfg.extra) == 0 {
 		return d
@@ -304,7 +338,7 @@ func parseDate(s string) (time.Time, error) {
 }
 
 func (h *handler) download(w http.ResponseWriter, r *http.Request) {
-	id := strings.TrimPrefix(r.URL.Path, "/v3/downloads/images/")
+	id, _ := imageID(apiPath(r))
 	q := r.URL.Query()
 	auto := true
 	if s := q.Get("auto_download"); s != "" {

@@ -49,7 +49,7 @@ const ImageID = "1167612765"
 // Operation names, as used by [Server.Requests] and by the match argument
 // of the fault methods. An empty match means every request.
 const (
-	OpListDownloads = "listDownloads" // GET /v3/downloads
+	OpListDownloads = "listDownloads" // GET /v3/downloads (or /v3/downloads/)
 	OpDownloadImage = "downloadImage" // POST /v3/downloads/images/{id}
 	OpToken         = "token"         // POST /oauth2/token
 	OpDelivery      = "delivery"      // GET /delivery/{file}, the download URLs
@@ -80,8 +80,11 @@ type config struct {
 	faults         []faultEntry
 }
 
-// WithNow sets the server's "now": the end of the default date window and
-// the date of new downloads. The seeded history is laid out before it.
+// WithNow sets the server's "now": the date of new downloads, and the
+// current date of the listing's default date window (a missing date_to is
+// now or 30 days after date_from, whichever is earlier, as Getty documents;
+// a missing date_from is 30 days before date_to). The seeded history is
+// laid out before it.
 func WithNow(t time.Time) Option { return func(c *config) { c.now = t.UTC() } }
 
 // WithDownloads sets the size of the seeded history (default 250): one

@@ -8,7 +8,11 @@ import (
 // token serves the OAuth2 token endpoint the way Getty's does: a
 // form-encoded POST with client_id (the API key) and client_secret in the
 // body (HTTP Basic is accepted too), and the client_credentials, password
-// and refresh_token grants. Errors follow RFC 6749.
+// and refresh_token grants. An Api-Key header (the archived Ruby SDK sends
+// one) is ignored: only the form or HTTP Basic identifies the client.
+// expires_in is a JSON number, which Getty's .NET SDK requires, unless
+// WithExpiresInString asks for the string some of Getty's docs show. Errors
+// follow RFC 6749.
 func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": err.Error()})
