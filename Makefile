@@ -10,7 +10,7 @@ all: test
 demo:
 	$(GO) run ./cmd/getty demo
 
-## generate: rebuild spec/openapi.yaml and gen/ from spec/swagger and spec/overlay.yaml
+## generate: rebuild spec/openapi.yaml and gen/ from the sources listed in spec/sources.yaml
 generate:
 	$(GO) generate .
 
@@ -60,8 +60,11 @@ SPEC_HEAD ?= spec/openapi.yaml
 
 ## spec-diff: changes between the committed spec and the working tree's (or SPEC_BASE/SPEC_HEAD,
 ## e.g. SPEC_BASE=v1.0.0 SPEC_HEAD=HEAD:spec/openapi.yaml); fails on breaking changes not
-## acknowledged in spec/acknowledged-breaking-changes.txt
+## acknowledged in spec/acknowledged-breaking-changes.txt. spec/severity-levels.txt raises
+## every loss or widening of a type to breaking: it changes the generated Go types
 spec-diff:
-	$(OASDIFF) changelog $(SPEC_BASE):spec/openapi.yaml $(SPEC_HEAD)
+	$(OASDIFF) changelog $(SPEC_BASE):spec/openapi.yaml $(SPEC_HEAD) \
+		--severity-levels spec/severity-levels.txt
 	$(OASDIFF) breaking $(SPEC_BASE):spec/openapi.yaml $(SPEC_HEAD) --fail-on ERR \
+		--severity-levels spec/severity-levels.txt \
 		--err-ignore spec/acknowledged-breaking-changes.txt

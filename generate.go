@@ -3,5 +3,5 @@ package getty
 // The spec pipeline, then the client generator. Run with `go generate .` or
 // `make generate` from the module root.
 //
-//go:generate go run ./cmd/specconv -in spec/swagger -swagger2-overlay spec/swagger2-overlay.yaml -overlay spec/overlay.yaml -out spec/openapi.yaml
+//go:generate go run ./cmd/specconv -sources spec/sources.yaml -out spec/openapi.yaml
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config gen/config.yaml spec/openapi.yaml

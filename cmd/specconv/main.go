@@ -1,14 +1,16 @@
 // Command specconv builds spec/openapi.yaml from the upstream API
-// descriptions and the overlays. go generate runs it; see generate.go.
+// descriptions and the overlays named by a sources list. go generate runs
+// it; see generate.go.
 //
 // Usage:
 //
-//	specconv -in spec/swagger -swagger2-overlay spec/swagger2-overlay.yaml \
-//	         -overlay spec/overlay.yaml -out spec/openapi.yaml
+//	specconv -sources spec/sources.yaml -out spec/openapi.yaml
 //
-// Every *.yaml, *.yml and *.json file in the -in directory is an upstream
-// file. The output is written atomically: on any error the previous output is
-// left untouched.
+// The sources list names every upstream file (with where it came from), an
+// optional overlay for each, which file supersedes which, and the main
+// overlay; its paths are relative to the list's directory. The output is
+// written atomically: on any error the previous output is left untouched.
+// Errors are printed one per line, each naming its file and JSON pointer.
 package main
 
 import (
@@ -19,7 +21,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/gettykit/getty/internal/specconv"
@@ -35,31 +36,22 @@ func main() {
 func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("specconv", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	in := fs.String("in", "", "directory of upstream Swagger 2.0 / OpenAPI 3.0 files (required)")
-	pre := fs.String("swagger2-overlay", "", "overlay applied to the merged Swagger 2.0 input before conversion")
-	ov := fs.String("overlay", "", "overlay applied to the OpenAPI 3 document")
+	sources := fs.String("sources", "", "the sources list: upstream files, their overlays, precedence and the main overlay (required)")
 	out := fs.String("out", "", "output file (required)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *in == "" || *out == "" || fs.NArg() > 0 {
+	if *sources == "" || *out == "" || fs.NArg() > 0 {
 		fs.Usage()
-		return errors.New("-in and -out are required and no positional arguments are accepted")
+		return errors.New("-sources and -out are required and no positional arguments are accepted")
 	}
-	upstream, err := readDir(*in)
+	root, name, err := fsRoot(*sources)
 	if err != nil {
 		return err
 	}
-	cfg := specconv.Config{Upstream: upstream}
-	if *pre != "" {
-		if cfg.Swagger2Overlay, err = readFile(*pre); err != nil {
-			return err
-		}
-	}
-	if *ov != "" {
-		if cfg.Overlay, err = readFile(*ov); err != nil {
-			return err
-		}
+	cfg, err := specconv.LoadConfig(os.DirFS(root), name)
+	if err != nil {
+		return err
 	}
 	data, err := specconv.Convert(ctx, cfg)
 	if err != nil {
@@ -68,33 +60,20 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	return specconv.WriteFileAtomic(*out, data)
 }
 
-func readDir(dir string) ([]specconv.File, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
+// fsRoot splits the sources list's path into a directory to open and a
+// slash-separated name inside it, so that file names in messages read as
+// the paths the user typed.
+func fsRoot(path string) (root, name string, err error) {
+	if filepath.IsAbs(path) {
+		return filepath.Dir(path), filepath.Base(path), nil
 	}
-	var files []specconv.File
-	for _, e := range entries {
-		ext := strings.ToLower(filepath.Ext(e.Name()))
-		if e.IsDir() || !slices.Contains([]string{".yaml", ".yml", ".json"}, ext) {
-			continue
-		}
-		f, err := readFile(filepath.Join(dir, e.Name()))
+	clean := filepath.ToSlash(filepath.Clean(path))
+	if strings.HasPrefix(clean, "../") {
+		abs, err := filepath.Abs(path)
 		if err != nil {
-			return nil, err
+			return "", "", err
 		}
-		files = append(files, *f)
+		return filepath.Dir(abs), filepath.Base(abs), nil
 	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("%s: no *.yaml, *.yml or *.json upstream files", dir)
-	}
-	return files, nil
-}
-
-func readFile(path string) (*specconv.File, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	return &specconv.File{Name: filepath.ToSlash(path), Data: data}, nil
+	return ".", clean, nil
 }

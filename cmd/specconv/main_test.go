@@ -24,7 +24,8 @@ func TestRunLeavesOutputOnError(t *testing.T) {
 		{"malformed YAML", map[string]string{"bad.yaml": "swagger: '2.0'\npaths: {\n"}, []string{"bad.yaml", "malformed YAML"}},
 		{"not an API description", map[string]string{"bad.yaml": "hello: world\n"}, []string{"bad.yaml", "neither Swagger 2.0 nor OpenAPI 3"}},
 		{"conflicting operation", map[string]string{"other.yaml": strings.Replace(string(good), "Identifies page to return", "Another page", 1)},
-			[]string{"get-downloads.yaml", "other.yaml", "/paths/~1v3~1downloads/get"}},
+			[]string{"get-downloads.yaml", "other.yaml", "GET /v3/downloads defined differently", "first difference at /paths/~1v3~1downloads/get/parameters/4/description",
+				`"Another page"`, `"Identifies page to return"`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -33,6 +34,7 @@ func TestRunLeavesOutputOnError(t *testing.T) {
 			if err := os.Mkdir(in, 0o755); err != nil {
 				t.Fatal(err)
 			}
+			list := "sources:\n  - {file: swagger/get-downloads.yaml, origin: test}\n"
 			if err := os.WriteFile(filepath.Join(in, "get-downloads.yaml"), good, 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -40,13 +42,18 @@ func TestRunLeavesOutputOnError(t *testing.T) {
 				if err := os.WriteFile(filepath.Join(in, name), []byte(body), 0o644); err != nil {
 					t.Fatal(err)
 				}
+				list += "  - {file: swagger/" + name + ", origin: test}\n"
+			}
+			sources := filepath.Join(dir, "sources.yaml")
+			if err := os.WriteFile(sources, []byte(list), 0o644); err != nil {
+				t.Fatal(err)
 			}
 			out := filepath.Join(dir, "openapi.yaml")
 			previous := []byte("previous output\n")
 			if err := os.WriteFile(out, previous, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			err := run(context.Background(), []string{"-in", in, "-out", out}, &bytes.Buffer{})
+			err := run(context.Background(), []string{"-sources", sources, "-out", out}, &bytes.Buffer{})
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -58,7 +65,7 @@ func TestRunLeavesOutputOnError(t *testing.T) {
 			if got, _ := os.ReadFile(out); !bytes.Equal(got, previous) {
 				t.Errorf("previous output changed to %q", got)
 			}
-			if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+			if entries, _ := os.ReadDir(dir); len(entries) != 3 {
 				t.Errorf("files left behind: %v", entries)
 			}
 		})
@@ -68,12 +75,7 @@ func TestRunLeavesOutputOnError(t *testing.T) {
 func TestRunWritesOutput(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "openapi.yaml")
 	root := filepath.Join("..", "..", "spec")
-	err := run(context.Background(), []string{
-		"-in", filepath.Join(root, "swagger"),
-		"-swagger2-overlay", filepath.Join(root, "swagger2-overlay.yaml"),
-		"-overlay", filepath.Join(root, "overlay.yaml"),
-		"-out", out,
-	}, &bytes.Buffer{})
+	err := run(context.Background(), []string{"-sources", filepath.Join(root, "sources.yaml"), "-out", out}, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,13 +88,13 @@ func TestRunWritesOutput(t *testing.T) {
 
 func TestRunUsage(t *testing.T) {
 	var stderr bytes.Buffer
-	if err := run(context.Background(), []string{"-in", "x"}, &stderr); err == nil {
+	if err := run(context.Background(), []string{"-sources", "x"}, &stderr); err == nil {
 		t.Fatal("missing -out accepted")
 	}
-	if !strings.Contains(stderr.String(), "-overlay") {
+	if !strings.Contains(stderr.String(), "-sources") {
 		t.Fatalf("usage not printed: %q", stderr.String())
 	}
-	if err := run(context.Background(), []string{"-in", "does-not-exist", "-out", filepath.Join(t.TempDir(), "o")}, &stderr); err == nil ||
+	if err := run(context.Background(), []string{"-sources", "does-not-exist.yaml", "-out", filepath.Join(t.TempDir(), "o")}, &stderr); err == nil ||
 		!strings.Contains(err.Error(), "does-not-exist") {
 		t.Fatalf("missing input directory: %v", err)
 	}

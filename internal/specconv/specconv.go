@@ -1,11 +1,19 @@
 // Package specconv turns upstream API descriptions (Swagger 2.0 or OpenAPI
 // 3.0.x) and OpenAPI Overlay documents into one validated OpenAPI 3 document.
 //
-// The pipeline is: load every upstream file, merge them (identical operations
-// dedupe, conflicting ones are an error), apply the Swagger 2.0 overlay to the
-// merged Swagger 2.0 input, convert it with kin-openapi openapi2conv, merge in
-// any OpenAPI 3 inputs, apply the main overlay, check every local $ref,
-// validate with kin-openapi and render YAML deterministically.
+// The pipeline is, for each upstream source: load it, apply its own overlay
+// (which mends or normalizes that file, in its own format) and convert it to
+// OpenAPI 3 with kin-openapi openapi2conv when it is Swagger 2.0. Then the
+// sources are merged: identical definitions dedupe, and where two sources
+// define an operation or a component differently, the one that supersedes
+// the other wins, or the merge fails naming the first differing JSON pointer
+// and both values. The main overlay is applied, every parameter, body and
+// response is checked for a typed schema, every local $ref is checked, the
+// document is validated with kin-openapi and rendered as YAML
+// deterministically.
+//
+// Every overlay action matches exactly the number of nodes it declares
+// (x-matches, 1 when absent); any other count is an error naming the action.
 package specconv
 
 import (
@@ -17,14 +25,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi2"
 	"github.com/getkin/kin-openapi/openapi2conv"
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/speakeasy-api/openapi/overlay"
 	"gopkg.in/yaml.v3"
 )
 
@@ -36,16 +42,31 @@ type File struct {
 	Data []byte
 }
 
+// Source is one upstream API description with what the pipeline needs to
+// know about it.
+type Source struct {
+	// File is the description, Swagger 2.0 or OpenAPI 3.0.x, byte-for-byte
+	// as received.
+	File
+	// Overlay, when set, is applied to this file alone, in its own format,
+	// before conversion and merging: it mends what blocks the conversion and
+	// brings the file to the shape the main overlay expects.
+	Overlay *File
+	// Supersedes names the sources (by File.Name) this one wins over where
+	// both define the same operation or component differently.
+	Supersedes []string
+}
+
 // Config is the input of Convert.
 type Config struct {
-	// Upstream holds the API descriptions, Swagger 2.0 or OpenAPI 3.0.x.
-	// Their order does not affect the output.
-	Upstream []File
-	// Swagger2Overlay, when set, is applied to the merged Swagger 2.0 input
-	// before conversion. It mends what blocks the conversion itself.
-	Swagger2Overlay *File
-	// Overlay, when set, is applied to the OpenAPI 3 document.
+	// Sources are the upstream descriptions. Their order does not affect
+	// the output; precedence is stated by Source.Supersedes.
+	Sources []Source
+	// Overlay, when set, is applied to the merged OpenAPI 3 document.
 	Overlay *File
+	// List names the sources list the Config was read from, if any, so
+	// that messages can say what to change in it.
+	List string
 }
 
 // Error is a conversion failure located in one input file and, where there
@@ -85,66 +106,56 @@ type upstream struct {
 	doc    map[string]any
 }
 
+// converted is one source after its overlay and conversion: an OpenAPI 3
+// document plus what error messages need to point back at the source.
+type converted struct {
+	src Source
+	// raw is the upstream file as received, before its overlay.
+	raw upstream
+	doc map[string]any
+}
+
 // Convert runs the whole pipeline and returns the OpenAPI 3 document as YAML.
-// The same inputs always produce the same bytes.
+// The same inputs always produce the same bytes. Every problem found at one
+// stage is reported together, one per line (see errors.Join).
 func Convert(ctx context.Context, cfg Config) ([]byte, error) {
-	if len(cfg.Upstream) == 0 {
+	if len(cfg.Sources) == 0 {
 		return nil, errors.New("specconv: no upstream files")
 	}
-	files := slices.Clone(cfg.Upstream)
-	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Name, b.Name) })
+	sources := slices.Clone(cfg.Sources)
+	slices.SortFunc(sources, func(a, b Source) int { return strings.Compare(a.Name, b.Name) })
+	if err := checkPrecedence(sources); err != nil {
+		return nil, err
+	}
 
-	var v2, v3 []upstream
-	for _, f := range files {
-		u, err := load(f)
+	parts := make([]converted, 0, len(sources))
+	for _, src := range sources {
+		c, err := convertSource(src)
 		if err != nil {
 			return nil, err
 		}
-		if u.format == swagger2 {
-			v2 = append(v2, u)
-		} else {
-			v3 = append(v3, u)
-		}
+		parts = append(parts, c)
 	}
 
-	origins := map[string]string{} // JSON pointer of an operation → file that defined it
-	var merged map[string]any
-	if len(v2) > 0 {
-		doc, err := merge(v2, swagger2Sections, origins)
-		if err != nil {
-			return nil, err
-		}
-		if cfg.Swagger2Overlay != nil {
-			if doc, err = applyOverlay(doc, *cfg.Swagger2Overlay); err != nil {
-				return nil, err
-			}
-		}
-		if err := checkRefs(doc, origins, "the merged Swagger 2.0 input"); err != nil {
-			return nil, err
-		}
-		if merged, err = toV3(doc, v2); err != nil {
-			return nil, err
-		}
+	merged, origins, err := merge(parts, cfg.List)
+	if err != nil {
+		return nil, err
 	}
-	if len(v3) > 0 {
-		parts := v3
-		if merged != nil {
-			parts = append([]upstream{{name: v2[0].name, format: openapi3x, doc: merged}}, v3...)
-		}
-		doc, err := merge(parts, openapi3Sections, origins)
-		if err != nil {
-			return nil, err
-		}
-		merged = doc
-	}
-
+	// Actions that match the wrong number of nodes and untyped schemas are
+	// reported together: a renamed parameter shows up as both.
+	var problems []error
 	if cfg.Overlay != nil {
-		var err error
-		if merged, err = applyOverlay(merged, *cfg.Overlay); err != nil {
+		var actionErrs error
+		if merged, actionErrs, err = applyOverlay(merged, *cfg.Overlay); err != nil {
 			return nil, err
 		}
+		problems = append(problems, actionErrs)
 	}
 	if err := checkRefs(merged, origins, "the OpenAPI 3 document"); err != nil {
+		return nil, errors.Join(append(problems, err)...)
+	}
+	problems = append(problems, checkTyped(merged, parts, origins, cfg.Overlay))
+	if err := errors.Join(problems...); err != nil {
 		return nil, err
 	}
 	doc, err := validate(ctx, merged)
@@ -152,6 +163,34 @@ func Convert(ctx context.Context, cfg Config) ([]byte, error) {
 		return nil, err
 	}
 	return render(doc)
+}
+
+// convertSource loads one source, applies its overlay and converts it to
+// OpenAPI 3.
+func convertSource(src Source) (converted, error) {
+	u, err := load(src.File)
+	if err != nil {
+		return converted{}, err
+	}
+	c := converted{src: src, raw: u, doc: u.doc}
+	if src.Overlay != nil {
+		var actionErrs error
+		if c.doc, actionErrs, err = applyOverlay(deepCopy(u.doc).(map[string]any), *src.Overlay); err != nil {
+			return converted{}, err
+		}
+		if actionErrs != nil {
+			return converted{}, actionErrs
+		}
+	}
+	if err := checkRefs(c.doc, nil, src.Name); err != nil {
+		return converted{}, err
+	}
+	if u.format == swagger2 {
+		if c.doc, err = toV3(c.doc, src.Name); err != nil {
+			return converted{}, err
+		}
+	}
+	return c, nil
 }
 
 // load parses one upstream file and detects its format.
@@ -296,95 +335,6 @@ func pointerOrRoot(ptr string) string {
 	return ptr
 }
 
-// Sections whose named entries are merged across files. Every other
-// top-level field is taken from the first file (by name).
-var (
-	swagger2Sections = [][]string{{"definitions"}, {"parameters"}, {"responses"}, {"securityDefinitions"}}
-	openapi3Sections = [][]string{
-		{"components", "schemas"}, {"components", "parameters"}, {"components", "responses"},
-		{"components", "requestBodies"}, {"components", "headers"}, {"components", "securitySchemes"},
-		{"components", "examples"}, {"components", "links"}, {"components", "callbacks"},
-	}
-)
-
-// merge combines documents of one format. Paths merge per path-item field
-// (each HTTP method is one operation); named definitions merge per name. An
-// entry defined twice must be identical.
-func merge(docs []upstream, sections [][]string, origins map[string]string) (map[string]any, error) {
-	out := deepCopy(docs[0].doc).(map[string]any)
-	seen := map[string]string{} // pointer → file that defined it first
-	walkEntries(out, sections, func(ptr string) {
-		// docs[0] may itself be a merge (the converted Swagger 2.0 files):
-		// keep the file each of its operations came from.
-		if file, ok := origins[ptr]; ok {
-			seen[ptr] = file
-			return
-		}
-		seen[ptr] = docs[0].name
-		if strings.HasPrefix(ptr, "/paths/") {
-			origins[ptr] = docs[0].name
-		}
-	})
-	for _, d := range docs[1:] {
-		var err error
-		walkEntriesWithValue(d.doc, sections, func(ptr string, container []string, key string, val any) {
-			if err != nil {
-				return
-			}
-			dst := ensureMap(out, container)
-			if existing, ok := dst[key]; ok {
-				if !reflect.DeepEqual(existing, val) {
-					err = &Error{File: d.name, Pointer: ptr, Err: fmt.Errorf("defined differently in %s", seen[ptr])}
-				}
-				return
-			}
-			dst[key] = deepCopy(val)
-			seen[ptr] = d.name
-			if strings.HasPrefix(ptr, "/paths/") {
-				origins[ptr] = d.name
-			}
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-func walkEntries(doc map[string]any, sections [][]string, fn func(ptr string)) {
-	walkEntriesWithValue(doc, sections, func(ptr string, _ []string, _ string, _ any) { fn(ptr) })
-}
-
-// walkEntriesWithValue calls fn for every mergeable entry of doc in a stable
-// order: each path-item field, then each named entry of every section.
-func walkEntriesWithValue(doc map[string]any, sections [][]string, fn func(ptr string, container []string, key string, val any)) {
-	if paths, ok := doc["paths"].(map[string]any); ok {
-		for _, p := range sortedKeys(paths) {
-			item, ok := paths[p].(map[string]any)
-			if !ok {
-				fn("/paths/"+escape(p), []string{"paths"}, p, paths[p])
-				continue
-			}
-			for _, field := range sortedKeys(item) {
-				fn("/paths/"+escape(p)+"/"+escape(field), []string{"paths", p}, field, item[field])
-			}
-		}
-	}
-	for _, sec := range sections {
-		m, ok := lookup(doc, sec).(map[string]any)
-		if !ok {
-			continue
-		}
-		base := ""
-		for _, s := range sec {
-			base += "/" + escape(s)
-		}
-		for _, k := range sortedKeys(m) {
-			fn(base+"/"+escape(k), sec, k, m[k])
-		}
-	}
-}
-
 func lookup(doc map[string]any, path []string) any {
 	var cur any = doc
 	for _, p := range path {
@@ -438,57 +388,6 @@ func deepCopy(v any) any {
 	}
 }
 
-// applyOverlay applies an OpenAPI Overlay document strictly: an action whose
-// target matches nothing is an error.
-func applyOverlay(doc map[string]any, f File) (map[string]any, error) {
-	if _, err := parseYAML(f); err != nil {
-		return nil, err
-	}
-	ov, err := overlay.ParseReader(bytes.NewReader(f.Data))
-	if err != nil {
-		return nil, &Error{File: f.Name, Err: fmt.Errorf("malformed overlay: %w", err)}
-	}
-	if ov.Version == "" || len(ov.Actions) == 0 {
-		return nil, &Error{File: f.Name, Err: errors.New("not an OpenAPI Overlay document: no \"overlay\" version or no actions")}
-	}
-	if err := ov.Validate(); err != nil {
-		return nil, &Error{File: f.Name, Err: fmt.Errorf("invalid overlay: %w", err)}
-	}
-	for i, a := range ov.Actions {
-		if strings.TrimSpace(a.Description) == "" {
-			return nil, &Error{File: f.Name, Pointer: fmt.Sprintf("/actions/%d", i), Err: errors.New("action has no description naming its source")}
-		}
-	}
-	var node yaml.Node
-	if err := node.Encode(doc); err != nil {
-		return nil, &Error{File: f.Name, Err: err}
-	}
-	root := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{&node}}
-	if _, err := ov.ApplyToStrict(root); err != nil {
-		return nil, &Error{File: f.Name, Pointer: actionPointer(ov, err), Err: err}
-	}
-	v, err := nodeValue(root, "")
-	if err != nil {
-		return nil, &Error{File: f.Name, Err: fmt.Errorf("result of the overlay: %w", err)}
-	}
-	out, ok := v.(map[string]any)
-	if !ok {
-		return nil, &Error{File: f.Name, Err: errors.New("the overlay replaced the document root with a non-mapping")}
-	}
-	return out, nil
-}
-
-// actionPointer finds the action an overlay error is about, by its target.
-func actionPointer(ov *overlay.Overlay, err error) string {
-	msg := err.Error()
-	for i, a := range ov.Actions {
-		if strings.Contains(msg, fmt.Sprintf("%q", a.Target)) {
-			return fmt.Sprintf("/actions/%d", i)
-		}
-	}
-	return ""
-}
-
 // checkRefs reports the first local $ref that does not resolve, naming the
 // upstream file that holds it when it sits inside an operation.
 func checkRefs(doc map[string]any, origins map[string]string, what string) error {
@@ -500,7 +399,7 @@ func checkRefs(doc map[string]any, origins map[string]string, what string) error
 				if !strings.HasPrefix(ref, "#") {
 					return refError(origins, what, ptr, fmt.Errorf("$ref %q is external; only local references are allowed", ref))
 				}
-				if !resolves(doc, ref) {
+				if _, ok := resolveRef(doc, ref); !ok && ref != "#" {
 					return refError(origins, what, ptr, fmt.Errorf("$ref %q does not resolve", ref))
 				}
 			}
@@ -532,38 +431,8 @@ func refError(origins map[string]string, what, ptr string, err error) error {
 	return &Error{File: file, Pointer: ptr + "/$ref", Err: err}
 }
 
-func resolves(doc map[string]any, ref string) bool {
-	frag := strings.TrimPrefix(ref, "#")
-	if frag == "" {
-		return true
-	}
-	if !strings.HasPrefix(frag, "/") {
-		return false
-	}
-	var cur any = doc
-	for _, tok := range strings.Split(frag[1:], "/") {
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-		switch x := cur.(type) {
-		case map[string]any:
-			next, ok := x[tok]
-			if !ok {
-				return false
-			}
-			cur = next
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// toV3 converts the merged Swagger 2.0 document with kin-openapi.
-func toV3(doc map[string]any, files []upstream) (map[string]any, error) {
-	names := make([]string, len(files))
-	for i, f := range files {
-		names[i] = f.name
-	}
-	where := strings.Join(names, ", ")
+// toV3 converts a Swagger 2.0 document with kin-openapi.
+func toV3(doc map[string]any, where string) (map[string]any, error) {
 	data, err := json.Marshal(doc)
 	if err != nil {
 		return nil, &Error{File: where, Err: err}

@@ -23,18 +23,23 @@ func repoFile(t testing.TB, rel string) File {
 	return File{Name: rel, Data: data}
 }
 
+// realConfig is the pipeline's configuration as go generate reads it.
 func realConfig(t testing.TB) Config {
 	t.Helper()
-	pre := repoFile(t, "spec/swagger2-overlay.yaml")
-	ov := repoFile(t, "spec/overlay.yaml")
-	return Config{
-		Upstream: []File{
-			repoFile(t, "spec/swagger/download-image.yaml"),
-			repoFile(t, "spec/swagger/get-downloads.yaml"),
-		},
-		Swagger2Overlay: &pre,
-		Overlay:         &ov,
+	cfg, err := LoadConfig(os.DirFS(filepath.Join("..", "..")), "spec/sources.yaml")
+	if err != nil {
+		t.Fatal(err)
 	}
+	return cfg
+}
+
+// only wraps files as sources with no overlay and no precedence.
+func only(files ...File) []Source {
+	out := make([]Source, len(files))
+	for i, f := range files {
+		out[i] = Source{File: f}
+	}
+	return out
 }
 
 func TestConvertIsDeterministic(t *testing.T) {
@@ -52,8 +57,8 @@ func TestConvertIsDeterministic(t *testing.T) {
 		t.Fatal("two runs gave different bytes")
 	}
 	reversed := cfg
-	reversed.Upstream = slices.Clone(cfg.Upstream)
-	slices.Reverse(reversed.Upstream)
+	reversed.Sources = slices.Clone(cfg.Sources)
+	slices.Reverse(reversed.Sources)
 	third, err := Convert(ctx, reversed)
 	if err != nil {
 		t.Fatal(err)
@@ -215,7 +220,7 @@ paths:
       parameters:
         - {in: query, name: page, type: integer}
       responses:
-        200: {description: OK}
+        200: {description: OK, schema: {type: object}}
 `
 
 const minimalOverlay = `overlay: 1.0.0
@@ -238,61 +243,62 @@ func TestConvertErrors(t *testing.T) {
 	}{
 		{
 			name:   "malformed YAML",
-			cfg:    Config{Upstream: []File{{Name: "broken.yaml", Data: []byte("swagger: \"2.0\"\npaths: [\n  - :\n")}}},
+			cfg:    Config{Sources: only(File{Name: "broken.yaml", Data: []byte("swagger: \"2.0\"\npaths: [\n  - :\n")})},
 			wantIn: []string{"broken.yaml", "malformed YAML", "line"},
 		},
 		{
 			name:    "neither Swagger 2.0 nor OpenAPI 3",
-			cfg:     Config{Upstream: []File{{Name: "other.yaml", Data: []byte("asyncapi: 2.0.0\ninfo: {title: x}\n")}}},
+			cfg:     Config{Sources: only(File{Name: "other.yaml", Data: []byte("asyncapi: 2.0.0\ninfo: {title: x}\n")})},
 			wantIn:  []string{"other.yaml", "neither Swagger 2.0 nor OpenAPI 3.0.x"},
 			wantErr: ErrUnknownFormat,
 		},
 		{
 			name:    "OpenAPI 3.1",
-			cfg:     Config{Upstream: []File{{Name: "new.yaml", Data: []byte("openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths: {}\n")}}},
+			cfg:     Config{Sources: only(File{Name: "new.yaml", Data: []byte("openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths: {}\n")})},
 			wantIn:  []string{"new.yaml", "/openapi", "3.1.0"},
 			wantErr: ErrUnknownFormat,
 		},
 		{
 			name:   "scalar document",
-			cfg:    Config{Upstream: []File{{Name: "scalar.yaml", Data: []byte("just text\n")}}},
+			cfg:    Config{Sources: only(File{Name: "scalar.yaml", Data: []byte("just text\n")})},
 			wantIn: []string{"scalar.yaml", "not a mapping"},
 		},
 		{
 			name:   "two YAML documents",
-			cfg:    Config{Upstream: []File{{Name: "two.yaml", Data: []byte(minimalSwagger + "---\n" + minimalSwagger)}}},
+			cfg:    Config{Sources: only(File{Name: "two.yaml", Data: []byte(minimalSwagger + "---\n" + minimalSwagger)})},
 			wantIn: []string{"two.yaml", "more than one YAML document"},
 		},
 		{
 			name:   "overlay target matches nothing",
-			cfg:    Config{Upstream: []File{good}, Overlay: &File{Name: "ov.yaml", Data: []byte(strings.Replace(minimalOverlay, "$.info", "$.paths['/nothing'].get", 1))}},
-			wantIn: []string{"ov.yaml", "/actions/0", "did not match any targets"},
+			cfg:    Config{Sources: only(good), Overlay: &File{Name: "ov.yaml", Data: []byte(strings.Replace(minimalOverlay, "$.info", "$.paths['/nothing'].get", 1))}},
+			wantIn: []string{"ov.yaml", "/actions/0", "$.paths['/nothing'].get", "matched 0 nodes, the action expects 1"},
 		},
 		{
 			name:   "overlay action without description",
-			cfg:    Config{Upstream: []File{good}, Overlay: &File{Name: "ov.yaml", Data: []byte(strings.Replace(minimalOverlay, "description: test", "description: ''", 1))}},
+			cfg:    Config{Sources: only(good), Overlay: &File{Name: "ov.yaml", Data: []byte(strings.Replace(minimalOverlay, "description: test", "description: ''", 1))}},
 			wantIn: []string{"ov.yaml", "/actions/0", "no description"},
 		},
 		{
 			name:   "overlay is not an overlay",
-			cfg:    Config{Upstream: []File{good}, Overlay: &File{Name: "ov.yaml", Data: []byte(minimalSwagger)}},
+			cfg:    Config{Sources: only(good), Overlay: &File{Name: "ov.yaml", Data: []byte(minimalSwagger)}},
 			wantIn: []string{"ov.yaml", "not an OpenAPI Overlay"},
 		},
 		{
-			name:   "same operation defined differently",
-			cfg:    Config{Upstream: []File{good, {Name: "other.yaml", Data: []byte(differently)}}},
-			wantIn: []string{"good.yaml", "other.yaml", "/paths/~1things/get", "defined differently"},
+			name: "same operation defined differently",
+			cfg:  Config{Sources: only(good, File{Name: "other.yaml", Data: []byte(differently)})},
+			wantIn: []string{"good.yaml", "other.yaml", "GET /things defined differently",
+				"first difference at /paths/~1things/get/parameters/0/schema/type", `good.yaml: "integer"`, `other.yaml: "string"`, "supersedes: [good.yaml]"},
 		},
 		{
 			name: "dangling $ref",
-			cfg: Config{Upstream: []File{{Name: "dangling.yaml", Data: []byte(strings.Replace(minimalSwagger,
+			cfg: Config{Sources: only(File{Name: "dangling.yaml", Data: []byte(strings.Replace(minimalSwagger,
 				"- {in: query, name: page, type: integer}",
-				"- {in: body, name: b, schema: {$ref: '#/definitions/holder'}}", 1))}}},
+				"- {in: body, name: b, schema: {$ref: '#/definitions/holder'}}", 1))})},
 			wantIn: []string{"dangling.yaml", "/paths/~1things/get/parameters/0/schema/$ref", `"#/definitions/holder" does not resolve`},
 		},
 		{
 			name: "dangling $ref introduced by the overlay",
-			cfg: Config{Upstream: []File{good}, Overlay: &File{Name: "ov.yaml", Data: []byte(`overlay: 1.0.0
+			cfg: Config{Sources: only(good), Overlay: &File{Name: "ov.yaml", Data: []byte(`overlay: 1.0.0
 info: {title: t, version: "1"}
 actions:
   - target: $.paths['/things'].get.parameters[0]
@@ -308,7 +314,7 @@ actions:
 		},
 		{
 			name:   "YAML alias",
-			cfg:    Config{Upstream: []File{{Name: "alias.yaml", Data: []byte("swagger: '2.0'\nx-a: &a {b: 1}\nx-c: *a\n")}}},
+			cfg:    Config{Sources: only(File{Name: "alias.yaml", Data: []byte("swagger: '2.0'\nx-a: &a {b: 1}\nx-c: *a\n")})},
 			wantIn: []string{"alias.yaml", "/x-c", "aliases"},
 		},
 	}
@@ -333,9 +339,9 @@ actions:
 func TestConvertMergesIdenticalOperations(t *testing.T) {
 	a := File{Name: "a.yaml", Data: []byte(minimalSwagger)}
 	b := File{Name: "b.json", Data: []byte(`{"swagger":"2.0","info":{"title":"t","version":"1"},"host":"api.example.com",
-	  "paths":{"/things":{"get":{"operationId":"listThings","parameters":[{"in":"query","name":"page","type":"integer"}],"responses":{"200":{"description":"OK"}}}},
-	  "/other":{"post":{"operationId":"makeOther","responses":{"201":{"description":"Created"}}}}}}`)}
-	out, err := Convert(context.Background(), Config{Upstream: []File{a, b}})
+	  "paths":{"/things":{"get":{"operationId":"listThings","parameters":[{"in":"query","name":"page","type":"integer"}],"responses":{"200":{"description":"OK","schema":{"type":"object"}}}}},
+	  "/other":{"post":{"operationId":"makeOther","responses":{"201":{"description":"Created","schema":{"type":"object"}}}}}}}`)}
+	out, err := Convert(context.Background(), Config{Sources: only(a, b)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,7 +371,7 @@ components:
   schemas:
     Thing: {type: object}
 `)}
-	out, err := Convert(context.Background(), Config{Upstream: []File{v3, {Name: "v2.yaml", Data: []byte(minimalSwagger)}}})
+	out, err := Convert(context.Background(), Config{Sources: only(v3, File{Name: "v2.yaml", Data: []byte(minimalSwagger)})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,11 +417,11 @@ func FuzzConvert(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ctx := context.Background()
 		// The input alone, and the input beside the real upstream files with the real overlays.
-		_, _ = Convert(ctx, Config{Upstream: []File{{Name: "fuzz.yaml", Data: data}}})
+		_, _ = Convert(ctx, Config{Sources: only(File{Name: "fuzz.yaml", Data: data})})
 		c := cfg
-		c.Upstream = append(slices.Clone(cfg.Upstream), File{Name: "fuzz.yaml", Data: data})
+		c.Sources = append(slices.Clone(cfg.Sources), Source{File: File{Name: "fuzz.yaml", Data: data}})
 		_, _ = Convert(ctx, c)
-		_, _ = Convert(ctx, Config{Upstream: cfg.Upstream, Overlay: &File{Name: "fuzz-overlay.yaml", Data: data}})
+		_, _ = Convert(ctx, Config{Sources: cfg.Sources, Overlay: &File{Name: "fuzz-overlay.yaml", Data: data}})
 	})
 }
 
@@ -443,7 +449,7 @@ paths:
       responses:
         "201": {description: Created}
 `)}
-	_, err := Convert(context.Background(), Config{Upstream: []File{a, b, c}})
+	_, err := Convert(context.Background(), Config{Sources: only(a, b, c)})
 	if err == nil || !strings.Contains(err.Error(), "c.yaml") || !strings.Contains(err.Error(), "defined differently in b.yaml") {
 		t.Fatalf("error %v does not name c.yaml and b.yaml", err)
 	}
