@@ -54,12 +54,27 @@ var ErrRepeatedPage = errors.New("getty: the server repeated a page")
 
 // ListOptions filters the download history. The zero value lists the API's
 // default window (the last 30 days) with its default page size.
+//
+// When only one of DateFrom and DateTo is set, the other is sent too, so
+// that the window is the one meant here rather than the API's default for
+// the missing date (Getty ends a window given only date_from 30 days after
+// it, or today if that is earlier, not now):
+//
+//   - DateFrom alone lists from DateFrom until now: the instant of the
+//     ListDownloads call, or the start of a Downloads iteration. The window
+//     is sent with use_time so that it ends at that instant; without
+//     UseTime, DateFrom then stands for the start, in UTC, of the date
+//     (YYYY-MM-DD) that would otherwise be sent, so it keeps its meaning.
+//   - DateTo alone lists the 30 days before DateTo, the API's own default,
+//     sent as an explicit date_from. The API has no open-ended start: set
+//     DateFrom for a longer window.
 type ListOptions struct {
 	// DateFrom selects downloads on or after this date; zero means 30 days
-	// before DateTo. Sent as YYYY-MM-DD (its date in its own location)
-	// unless UseTime is set.
+	// before DateTo, or before now when DateTo is zero too. Sent as
+	// YYYY-MM-DD (its date in its own location) unless UseTime is set.
 	DateFrom time.Time
-	// DateTo selects downloads on or before this date; zero means now.
+	// DateTo selects downloads on or before this date; zero means now,
+	// also when DateFrom is set (see above).
 	DateTo time.Time
 	// UseTime makes the API use the time of day too: dates are then sent
 	// as RFC 3339 timestamps in UTC.
@@ -164,6 +179,11 @@ func (c *Client) ListDownloads(ctx context.Context, opts *ListOptions) (*Downloa
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
+	if o.DateFrom.IsZero() != o.DateTo.IsZero() {
+		// One date alone: send both, so that the API's default for the
+		// other (30 days after date_from) does not cut the window short.
+		pinWindow(&o, time.Now())
+	}
 	resp, err := c.api.ListDownloads(ctx, o.params())
 	if err != nil {
 		return nil, fmt.Errorf("getty: listing downloads: %w", err)
@@ -191,13 +211,14 @@ func (c *Client) ListDownloads(ctx context.Context, opts *ListOptions) (*Downloa
 	return pg, nil
 }
 
-// pinWindow fixes the date window at the start of a listing so that
-// downloads made while it runs cannot shift entries between pages. An open
-// window ends now: it is sent with use_time so that it really ends at this
-// instant, and a date-only DateFrom becomes the start of its day in UTC,
-// the instant the YYYY-MM-DD that ListDownloads would send stands for
-// (timestamps are sent in UTC too), so it keeps its meaning whatever its
-// location.
+// pinWindow sets both dates of o's window, so that the API applies no
+// default of its own, and fixes it at now, so that downloads made while a
+// listing runs cannot shift entries between pages. An open window ends
+// now: it is sent with use_time so that it really ends at this instant, and
+// a date-only DateFrom becomes the start of its day in UTC, the instant the
+// YYYY-MM-DD that ListDownloads would send stands for (timestamps are sent
+// in UTC too), so it keeps its meaning whatever its location. A DateTo
+// alone gets the DateFrom the API would default to, 30 days before it.
 func pinWindow(o *ListOptions, now time.Time) {
 	if o.DateTo.IsZero() {
 		o.DateTo = now.UTC()
@@ -211,9 +232,18 @@ func pinWindow(o *ListOptions, now time.Time) {
 				o.DateFrom = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 			}
 		}
+		if o.DateFrom.After(o.DateTo) {
+			// A DateFrom whose date has not begun in UTC yet (today, east
+			// of UTC): the window is empty, but must not be sent inverted.
+			o.DateTo = o.DateFrom
+		}
 	}
 	if o.DateFrom.IsZero() {
-		o.DateFrom = o.DateTo.AddDate(0, 0, -30)
+		if o.UseTime {
+			o.DateFrom = o.DateTo.UTC().AddDate(0, 0, -30)
+		} else {
+			o.DateFrom = o.DateTo.AddDate(0, 0, -30)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -166,6 +167,83 @@ func TestListOptionsCanonicalQuery(t *testing.T) {
 			}
 			if pg.Downloads == nil || pg.PageSize == 0 || pg.Page == 0 {
 				t.Errorf("page = %+v", pg)
+			}
+		})
+	}
+}
+
+// TestListSendsBothDates: when the caller gives one of DateFrom and DateTo,
+// both are sent, so that the API's default for the other (date_to: today or
+// 30 days after date_from, whichever is earlier) does not change the
+// window. DateFrom alone lists until the pinned now of the call or
+// iteration; DateTo alone lists the 30 days before it.
+func TestListSendsBothDates(t *testing.T) {
+	from := time.Date(2026, 3, 1, 15, 4, 5, 0, time.FixedZone("X", 3600))
+	to := time.Date(2026, 3, 31, 23, 0, 0, 0, time.UTC)
+	const now = "now" // date_to is the instant of the call or iteration
+	tests := []struct {
+		name                      string
+		opts                      ListOptions
+		iterate                   bool   // Downloads, three pages, instead of ListDownloads
+		dateFrom, dateTo, useTime string // "" means not sent
+	}{
+		{name: "no dates: the API's default window", opts: ListOptions{}},
+		{name: "both", opts: ListOptions{DateFrom: from, DateTo: to}, dateFrom: "2026-03-01", dateTo: "2026-03-31"},
+		{name: "from only: until now", opts: ListOptions{DateFrom: from},
+			dateFrom: "2026-03-01T00:00:00Z", dateTo: now, useTime: "true"},
+		{name: "from only, use time", opts: ListOptions{DateFrom: from, UseTime: true},
+			dateFrom: "2026-03-01T14:04:05Z", dateTo: now, useTime: "true"},
+		{name: "to only: the 30 days before", opts: ListOptions{DateTo: to}, dateFrom: "2026-03-01", dateTo: "2026-03-31"},
+		{name: "to only, use time", opts: ListOptions{DateTo: to, UseTime: true},
+			dateFrom: "2026-03-01T23:00:00Z", dateTo: "2026-03-31T23:00:00Z", useTime: "true"},
+		{name: "iterator, from only: until now", opts: ListOptions{DateFrom: from}, iterate: true,
+			dateFrom: "2026-03-01T00:00:00Z", dateTo: now, useTime: "true"},
+		{name: "iterator, to only: the 30 days before", opts: ListOptions{DateTo: to}, iterate: true,
+			dateFrom: "2026-03-01", dateTo: "2026-03-31"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &history{total: 5}
+			c := historyClient(t, h)
+			opts := tt.opts
+			before := time.Now().Truncate(time.Second)
+			if tt.iterate {
+				opts.PageSize = 2
+				if _, err := collect(t, c, &opts); err != nil {
+					t.Fatal(err)
+				}
+				opts.PageSize = 0
+			} else if _, err := c.ListDownloads(t.Context(), &opts); err != nil {
+				t.Fatal(err)
+			}
+			after := time.Now()
+			if opts != tt.opts {
+				t.Errorf("the caller's options were modified: %+v", opts)
+			}
+			reqs := h.requests()
+			if want := map[bool]int{false: 1, true: 3}[tt.iterate]; len(reqs) != want {
+				t.Fatalf("%d requests, want %d", len(reqs), want)
+			}
+			for _, q := range reqs {
+				if got := q.Get("date_from"); got != tt.dateFrom {
+					t.Errorf("date_from = %q, want %q", got, tt.dateFrom)
+				}
+				if got := q.Get("use_time"); got != tt.useTime {
+					t.Errorf("use_time = %q, want %q", got, tt.useTime)
+				}
+				got := q.Get("date_to")
+				if got != reqs[0].Get("date_to") {
+					t.Errorf("date_to = %q, then %q: the window moved", reqs[0].Get("date_to"), got)
+				}
+				if tt.dateTo != now {
+					if got != tt.dateTo {
+						t.Errorf("date_to = %q, want %q", got, tt.dateTo)
+					}
+					continue
+				}
+				if at, err := time.Parse(time.RFC3339, got); err != nil || at.Before(before) || at.After(after) || !strings.HasSuffix(got, "Z") {
+					t.Errorf("date_to = %q, want the UTC instant of the call, %s..%s", got, before.UTC().Format(time.RFC3339), after.UTC().Format(time.RFC3339))
+				}
 			}
 		})
 	}
@@ -335,26 +413,42 @@ func TestDownloadsPrefetchSlowsDownWhenThrottled(t *testing.T) {
 func TestPinWindow(t *testing.T) {
 	now := time.Date(2026, 5, 20, 13, 30, 0, 0, time.UTC)
 	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	aest := time.FixedZone("AEST", 10*3600)
 	tests := []struct {
 		name string
+		now  time.Time // now, if zero
 		in   ListOptions
 		want ListOptions
 	}{
-		{"open window", ListOptions{}, ListOptions{DateFrom: day(2026, 4, 20), DateTo: now, UseTime: true}},
-		{"from only", ListOptions{DateFrom: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)},
-			ListOptions{DateFrom: day(2026, 5, 1), DateTo: now, UseTime: true}},
+		{name: "open window", in: ListOptions{}, want: ListOptions{DateFrom: day(2026, 4, 20), DateTo: now, UseTime: true}},
+		{name: "from only", in: ListOptions{DateFrom: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)},
+			want: ListOptions{DateFrom: day(2026, 5, 1), DateTo: now, UseTime: true}},
 		// 2026-05-01 is what ListDownloads would send for this DateFrom;
 		// local midnight (2026-04-30T14:00Z) would add ten hours of April.
-		{"from only, east of UTC", ListOptions{DateFrom: time.Date(2026, 5, 1, 9, 0, 0, 0, time.FixedZone("AEST", 10*3600))},
-			ListOptions{DateFrom: day(2026, 5, 1), DateTo: now, UseTime: true}},
-		{"from only, use time", ListOptions{DateFrom: now.Add(-time.Hour), UseTime: true},
-			ListOptions{DateFrom: now.Add(-time.Hour), DateTo: now, UseTime: true}},
-		{"to only", ListOptions{DateTo: day(2026, 3, 31)}, ListOptions{DateFrom: day(2026, 3, 1), DateTo: day(2026, 3, 31)}},
-		{"both", ListOptions{DateFrom: day(2026, 1, 1), DateTo: day(2026, 2, 1)}, ListOptions{DateFrom: day(2026, 1, 1), DateTo: day(2026, 2, 1)}},
+		{name: "from only, east of UTC", in: ListOptions{DateFrom: time.Date(2026, 5, 1, 9, 0, 0, 0, aest)},
+			want: ListOptions{DateFrom: day(2026, 5, 1), DateTo: now, UseTime: true}},
+		{name: "from only, use time", in: ListOptions{DateFrom: now.Add(-time.Hour), UseTime: true},
+			want: ListOptions{DateFrom: now.Add(-time.Hour), DateTo: now, UseTime: true}},
+		// At 06:00 in Sydney, 2026-05-21 has begun there but not in UTC:
+		// the window is empty, and must not be sent inverted.
+		{name: "from only, today east of UTC", now: time.Date(2026, 5, 20, 20, 0, 0, 0, time.UTC),
+			in:   ListOptions{DateFrom: time.Date(2026, 5, 21, 5, 0, 0, 0, aest)},
+			want: ListOptions{DateFrom: day(2026, 5, 21), DateTo: day(2026, 5, 21), UseTime: true}},
+		{name: "from only in the future, use time", in: ListOptions{DateFrom: now.Add(time.Hour), UseTime: true},
+			want: ListOptions{DateFrom: now.Add(time.Hour), DateTo: now.Add(time.Hour), UseTime: true}},
+		// DateTo alone: the API's own default, 30 days before, made explicit.
+		{name: "to only", in: ListOptions{DateTo: day(2026, 3, 31)}, want: ListOptions{DateFrom: day(2026, 3, 1), DateTo: day(2026, 3, 31)}},
+		{name: "to only, use time", in: ListOptions{DateTo: time.Date(2026, 3, 31, 14, 0, 0, 0, time.FixedZone("X", 3600)), UseTime: true},
+			want: ListOptions{DateFrom: time.Date(2026, 3, 1, 13, 0, 0, 0, time.UTC), DateTo: time.Date(2026, 3, 31, 13, 0, 0, 0, time.UTC), UseTime: true}},
+		{name: "both", in: ListOptions{DateFrom: day(2026, 1, 1), DateTo: day(2026, 2, 1)}, want: ListOptions{DateFrom: day(2026, 1, 1), DateTo: day(2026, 2, 1)}},
 	}
 	for _, tt := range tests {
 		got := tt.in
-		pinWindow(&got, now)
+		at := now
+		if !tt.now.IsZero() {
+			at = tt.now
+		}
+		pinWindow(&got, at)
 		if !got.DateFrom.Equal(tt.want.DateFrom) || !got.DateTo.Equal(tt.want.DateTo) || got.UseTime != tt.want.UseTime {
 			t.Errorf("%s: got %v..%v use_time %v; want %v..%v %v", tt.name, got.DateFrom, got.DateTo, got.UseTime,
 				tt.want.DateFrom, tt.want.DateTo, tt.want.UseTime)
