@@ -44,7 +44,7 @@ func (a *app) listCmd(ctx context.Context, args []string) error {
 		asJSON   bool
 	)
 	fs.Var(&from, "from", "downloads on or after this date (YYYY-MM-DD or RFC 3339; default 30 days before --to)")
-	fs.Var(&to, "to", "downloads on or before this date (default now)")
+	fs.Var(&to, "to", "downloads on or before this date (default now, also when only --from is given: Getty's own\ndefault would be the current date or 30 days after --from, whichever is earlier)")
 	fs.BoolVar(&opts.UseTime, "use-time", false, "use the time of day of --from and --to too")
 	fs.IntVar(&opts.Page, "page", 0, "page number, from 1 (default 1)")
 	fs.IntVar(&opts.PageSize, "page-size", 0, fmt.Sprintf("entries per page, 1..%d (default %d; %d with --all)", getty.MaxPageSize, getty.DefaultPageSize, getty.MaxPageSize))
