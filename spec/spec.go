@@ -1,8 +1,8 @@
 // Package spec holds the OpenAPI 3 description of the Getty Images download
 // API that the client is generated from and the contract checks validate
 // against. The document is built by the spec pipeline (see generate.go) from
-// the upstream files in spec/swagger, the fix that makes them convertible in
-// spec/swagger2-overlay.yaml, and the facts stated in spec/overlay.yaml.
+// the upstream files listed in spec/sources.yaml, each with its own overlay
+// under spec/overlays, and the facts stated in spec/overlay.yaml.
 package spec
 
 import (
