@@ -56,9 +56,9 @@ var ErrRepeatedPage = errors.New("getty: the server repeated a page")
 // default window (the last 30 days) with its default page size.
 //
 // When only one of DateFrom and DateTo is set, the other is sent too, so
-// that the window is the one meant here rather than the API's default for
-// the missing date (Getty ends a window given only date_from 30 days after
-// it, or today if that is earlier, not now):
+// that the window is the one described here rather than the API's default
+// for the missing date (Getty ends a window given only date_from at the
+// current date or 30 days after date_from, whichever is earlier):
 //
 //   - DateFrom alone lists from DateFrom until now: the instant of the
 //     ListDownloads call, or the start of a Downloads iteration. The window
