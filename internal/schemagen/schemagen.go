@@ -396,6 +396,36 @@ func (g *Generator) Invalid() *rapid.Generator[Sample] {
 	})
 }
 
+// ValidWith returns a generator of valid samples of an object schema that
+// have exactly the named properties, besides unknown fields when
+// Options.Unknown is set: a given shape of an object whose properties are
+// all optional, such as one of the error shapes an API documents. It
+// returns an error if the schema does not declare one of the names, or
+// requires a property that is not among them.
+func (g *Generator) ValidWith(names ...string) (*rapid.Generator[Sample], error) {
+	s := g.root.Value
+	if !permits(s, "object") {
+		return nil, errors.New("schemagen: ValidWith needs an object schema")
+	}
+	for _, n := range names {
+		if s.Properties[n] == nil {
+			return nil, fmt.Errorf("schemagen: the schema declares no property %q", n)
+		}
+	}
+	for _, r := range s.Required {
+		if !slices.Contains(names, r) {
+			return nil, fmt.Errorf("schemagen: the schema requires %q", r)
+		}
+	}
+	only := append([]string{}, names...)
+	return rapid.Custom(func(t *rapid.T) Sample {
+		var st state
+		v := g.objectWith(t, s, nil, 0, &st, only)
+		slices.Sort(st.unknown)
+		return Sample{Value: v, Unknown: st.unknown}
+	}), nil
+}
+
 // RootMutations returns the mutations among Options.Mutations that apply to
 // the root of every value of the schema, whatever value is drawn: for a
 // scalar schema such as a query parameter's, the ways it can be broken.
@@ -710,9 +740,21 @@ func (g *Generator) array(t *rapid.T, s *openapi3.Schema, ptr []string, depth in
 }
 
 func (g *Generator) object(t *rapid.T, s *openapi3.Schema, ptr []string, depth int, st *state) map[string]any {
+	return g.objectWith(t, s, ptr, depth, st, nil)
+}
+
+// objectWith draws an object of s. Its properties are the required ones and
+// some of the others, or exactly those in only when only is not nil.
+func (g *Generator) objectWith(t *rapid.T, s *openapi3.Schema, ptr []string, depth int, st *state, only []string) map[string]any {
 	out := map[string]any{}
 	for _, k := range sortedKeys(s.Properties) {
-		if !slices.Contains(s.Required, k) && (depth >= maxDepth || !rapid.Bool().Draw(t, "present?")) {
+		switch {
+		case only != nil:
+			if !slices.Contains(only, k) {
+				continue
+			}
+		case slices.Contains(s.Required, k):
+		case depth >= maxDepth || !rapid.Bool().Draw(t, "present?"):
 			continue
 		}
 		out[k] = g.value(t, s.Properties[k], push(ptr, k), depth+1, st)

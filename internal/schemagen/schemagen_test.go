@@ -372,3 +372,29 @@ func TestSetRapidDefaults(t *testing.T) {
 		t.Errorf("-rapid.seed = %s, want the default %d", got, schemagen.DefaultSeed)
 	}
 }
+
+func TestValidWith(t *testing.T) {
+	doc, err := spec.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := schemagen.MustNew(doc.Components.Schemas["Error"], schemagen.Options{Unknown: true})
+	shape, err := g.ValidWith("code", "message")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		s := shape.Draw(t, "error")
+		v := s.Value.(map[string]any)
+		if len(v) != 2+len(s.Unknown) || v["code"] == nil || v["message"] == nil {
+			t.Fatalf("want code, message and %d unknown fields: %s", len(s.Unknown), s)
+		}
+	})
+	if _, err := g.ValidWith("code", "status"); err == nil || !strings.Contains(err.Error(), `"status"`) {
+		t.Errorf("ValidWith(an undeclared property) = %v, want an error naming it", err)
+	}
+	page := schemagen.MustNew(doc.Components.Schemas["GetDownloadsResponse"], schemagen.Options{})
+	if _, err := page.ValidWith("downloads"); err == nil || !strings.Contains(err.Error(), `"result_count"`) {
+		t.Errorf("ValidWith(without a required property) = %v, want an error naming it", err)
+	}
+}
