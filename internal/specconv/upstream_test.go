@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -310,9 +311,15 @@ func readRepo(t *testing.T, name string) []byte {
 	return data
 }
 
+// codegenMu serializes codegen.Generate, which keeps its settings in
+// package variables.
+var codegenMu sync.Mutex
+
 // generateClient runs oapi-codegen with gen/config.yaml on a spec.
 func generateClient(t *testing.T, spec []byte) string {
 	t.Helper()
+	codegenMu.Lock()
+	defer codegenMu.Unlock()
 	var cfg struct {
 		codegen.Configuration `yaml:",inline"`
 		Output                string `yaml:"output"`
