@@ -374,7 +374,7 @@ func buildClient(t *testing.T, spec []byte, code string) {
 	writeFile(t, dir, "gen/getty.gen.go", code)
 	cmd := exec.Command("go", "build", ".", "./gen", "./spec")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
+	cmd.Env = append(os.Environ(), "GOWORK=off")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("the client does not build against the regenerated gen/: %v\n%s", err, out)
 	}
