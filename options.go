@@ -3,6 +3,7 @@ package getty
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -38,6 +39,10 @@ type config struct {
 	transport    http.RoundTripper
 	retry        RetryPolicy
 	userAgent    string
+
+	headerTimeout, stallTimeout       time.Duration
+	headerTimeoutSet, stallTimeoutSet bool
+	plainHTTP                         bool
 }
 
 // WithAPIKey sets the API key sent as the Api-Key header on every API request
@@ -204,10 +209,61 @@ func WithUserAgent(ua string) Option {
 	}
 }
 
+// WithResponseHeaderTimeout bounds the wait for a response's headers after
+// a request is sent (DefaultResponseHeaderTimeout without this option). Zero
+// disables the bound, leaving only the context. When it expires the call
+// fails with a *TimeoutError.
+func WithResponseHeaderTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("getty: WithResponseHeaderTimeout: negative duration %s", d)
+		}
+		c.headerTimeout, c.headerTimeoutSet = d, true
+		return nil
+	}
+}
+
+// WithStallTimeout bounds the silence while a response body is read: when
+// no byte arrives for d (DefaultStallTimeout without this option), the
+// request is cancelled and the read fails with a *TimeoutError; SaveImage
+// then leaves no file. The whole of a long download is not limited: use the
+// context for that. Zero disables the bound. A body the caller does not read
+// for d is cancelled too.
+func WithStallTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("getty: WithStallTimeout: negative duration %s", d)
+		}
+		c.stallTimeout, c.stallTimeoutSet = d, true
+		return nil
+	}
+}
+
+// WithInsecurePlainHTTP allows a plain-http base URL or token URL on a host
+// other than the loopback interface. Such URLs are refused by default: over
+// http the API key, the client secret and bearer tokens cross the network
+// unencrypted. Loopback URLs (a fake server in tests) never need it.
+func WithInsecurePlainHTTP() Option {
+	return func(c *config) error {
+		c.plainHTTP = true
+		return nil
+	}
+}
+
 // validate checks the combination of options.
 func (c *config) validate() error {
 	if c.apiKey == "" {
 		return errors.New("getty: an API key is required (WithAPIKey)")
+	}
+	if !c.plainHTTP {
+		if c.baseURL != nil && !secureOrLoopback(c.baseURL) {
+			return fmt.Errorf("getty: WithBaseURL: %s is plain http to a host other than this machine: the API key and tokens would cross the network unencrypted; use https, or allow it with WithInsecurePlainHTTP", redactURL(c.baseURL))
+		}
+		if c.tokenURL != "" {
+			if u, err := url.Parse(c.tokenURL); err == nil && !secureOrLoopback(u) {
+				return fmt.Errorf("getty: WithTokenURL: %s is plain http to a host other than this machine: the client secret and tokens would cross the network unencrypted; use https, or allow it with WithInsecurePlainHTTP", redactURL(u))
+			}
+		}
 	}
 	if c.tokenSource != nil && (c.secret != "" || c.username != "" || c.refreshToken != "" || c.token != nil) {
 		return errors.New("getty: WithTokenSource conflicts with WithClientSecret, WithPassword, WithRefreshToken and WithToken")
@@ -250,6 +306,20 @@ func parseHTTPURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("%q must not carry user information", redactURL(u))
 	}
 	return u, nil
+}
+
+// secureOrLoopback reports whether credentials may be sent to u: over
+// https, or to the loopback interface.
+func secureOrLoopback(u *url.URL) bool {
+	if u.Scheme == "https" {
+		return true
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func hasCtl(s string) bool {

@@ -164,6 +164,15 @@ type harness struct {
 	retry     getty.RetryPolicy
 }
 
+// plainHTTP allows the fake's http:// host: the fake is served in-process,
+// through a transport that never leaves the test.
+func (h *harness) plainHTTP() []getty.Option {
+	if h.baseURL == fakeBaseURL {
+		return []getty.Option{getty.WithInsecurePlainHTTP()}
+	}
+	return nil
+}
+
 // client returns a client for the scenario, with the suite's credentials and
 // transport; opts come last and win.
 func (h *harness) client(t *testing.T, opts ...getty.Option) *getty.Client {
@@ -179,6 +188,7 @@ func (h *harness) client(t *testing.T, opts ...getty.Option) *getty.Client {
 	if h.username != "" {
 		base = append(base, getty.WithPassword(h.username, h.password))
 	}
+	base = append(base, h.plainHTTP()...)
 	c, err := getty.New(append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -190,12 +200,12 @@ func (h *harness) client(t *testing.T, opts ...getty.Option) *getty.Client {
 // requests carry no bearer token.
 func (h *harness) keyOnlyClient(t *testing.T) *getty.Client {
 	t.Helper()
-	c, err := getty.New(
+	c, err := getty.New(append([]getty.Option{
 		getty.WithAPIKey(h.apiKey),
 		getty.WithBaseURL(h.baseURL),
 		getty.WithTransport(h.transport),
 		getty.WithRetry(h.retry),
-	)
+	}, h.plainHTTP()...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
