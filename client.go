@@ -81,6 +81,14 @@ func New(opts ...Option) (*Client, error) {
 		t.MaxIdleConnsPerHost = 16
 		hc.Transport = t
 	}
+	header, stall := DefaultResponseHeaderTimeout, DefaultStallTimeout
+	if cfg.headerTimeoutSet {
+		header = cfg.headerTimeout
+	}
+	if cfg.stallTimeoutSet {
+		stall = cfg.stallTimeout
+	}
+	hc.Transport = &deadlineTransport{next: hc.Transport, headerTimeout: header, stallTimeout: stall}
 	// Redirects are followed by this package (see OpenImage), never by
 	// net/http: it would forward the Api-Key and Authorization headers to
 	// the delivery host and accept https→http downgrades.
