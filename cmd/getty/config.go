@@ -27,7 +27,16 @@ type globalFlags struct {
 	token, refresh     string
 	baseURL, tokenURL  string
 	verbose            bool
+	timeout, stall     time.Duration
+	plainHTTP          bool
 }
+
+// Default deadlines of a run: a run that takes longer is stopped, and so is
+// a download that receives nothing for the stall timeout.
+const (
+	defaultTimeout      = 30 * time.Minute
+	defaultStallTimeout = getty.DefaultStallTimeout
+)
 
 func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.apiKey, "api-key", "", "API key (env GETTY_API_KEY)")
@@ -39,6 +48,9 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.baseURL, "base-url", "", "API base URL (env GETTY_BASE_URL; default https://api.gettyimages.com)")
 	fs.StringVar(&g.tokenURL, "token-url", "", "OAuth2 token URL (env GETTY_TOKEN_URL)")
 	fs.BoolVar(&g.verbose, "verbose", false, "log each HTTP exchange (method, URL without query values, status) to stderr")
+	fs.DurationVar(&g.timeout, "timeout", defaultTimeout, "stop the whole run after this long (0: no limit)")
+	fs.DurationVar(&g.stall, "stall-timeout", defaultStallTimeout, "give up on a response that sends nothing for this long (0: no limit)")
+	fs.BoolVar(&g.plainHTTP, "insecure-plain-http", false, "allow a plain-http --base-url or --token-url on another machine (credentials cross the network unencrypted)")
 }
 
 // errNoCredentials reports credentials the command needs and was not given.
@@ -107,13 +119,26 @@ func (a *app) newClient(needToken bool) (*getty.Client, error) {
 	if g.verbose {
 		opts = append(opts, getty.WithTransport(&logTransport{base: http.DefaultTransport, w: a.stderr}))
 	}
+	if g.plainHTTP {
+		opts = append(opts, getty.WithInsecurePlainHTTP())
+	}
+	opts = append(opts, getty.WithStallTimeout(g.stall))
 	c, err := getty.New(opts...)
 	if err != nil {
 		// Option errors name the setting, never its value.
-		return nil, &usageError{msg: err.Error()}
+		return nil, &usageError{msg: optionNames.Replace(err.Error())}
 	}
 	return c, nil
 }
+
+// optionNames words the library's option errors with the flags and
+// variables that set them.
+var optionNames = strings.NewReplacer(
+	"getty: WithBaseURL: ", "--base-url (GETTY_BASE_URL): ",
+	"getty: WithTokenURL: ", "--token-url (GETTY_TOKEN_URL): ",
+	"WithInsecurePlainHTTP", "--insecure-plain-http",
+	"getty: WithStallTimeout: ", "--stall-timeout: ",
+)
 
 // statusFor maps an error to the documented exit status.
 func statusFor(err error) int {

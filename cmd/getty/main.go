@@ -35,6 +35,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Exit statuses.
@@ -84,6 +85,9 @@ Commands:
 
 Run 'getty <command> --help' for a command's flags.
 
+A run stops after --timeout (default 30m) and gives up on a response that
+sends nothing for --stall-timeout (default 1m); neither leaves a partial file.
+
 Environment: GETTY_API_KEY, GETTY_API_SECRET, GETTY_USERNAME, GETTY_PASSWORD,
 GETTY_TOKEN, GETTY_REFRESH_TOKEN, GETTY_BASE_URL, GETTY_TOKEN_URL.
 
@@ -118,20 +122,56 @@ func (a *app) run(ctx context.Context, args []string) int {
 		fs.Usage()
 		return exitUsage
 	}
+	if a.global.timeout < 0 || a.global.stall < 0 {
+		fmt.Fprintln(a.stderr, "getty: --timeout and --stall-timeout must not be negative")
+		return exitUsage
+	}
+	// A server runs until it is interrupted: --timeout applies to it only
+	// when given.
+	explicit := false
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "timeout" })
+	if a.global.timeout > 0 && (rest[0] != "fake-server" || explicit) {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, a.global.timeout, errRunTimeout)
+		defer cancel()
+	}
+	err := a.command(ctx, fs, rest)
+	if err != nil && errors.Is(context.Cause(ctx), errRunTimeout) {
+		err = &runTimeoutError{limit: a.global.timeout, err: err}
+	}
+	return a.exitStatus(err)
+}
+
+// errRunTimeout is the cause of a run stopped by --timeout.
+var errRunTimeout = errors.New("the run took longer than --timeout")
+
+// runTimeoutError reports a run stopped by --timeout, beside what it was
+// doing then.
+type runTimeoutError struct {
+	limit time.Duration
+	err   error
+}
+
+func (e *runTimeoutError) Error() string {
+	return fmt.Sprintf("stopped after --timeout %s (raise it, or --timeout 0 for no limit): %v", e.limit, e.err)
+}
+
+func (e *runTimeoutError) Unwrap() error { return e.err }
+
+// command runs the command named by rest[0].
+func (a *app) command(ctx context.Context, fs *flag.FlagSet, rest []string) error {
 	var err error
 	switch cmd, cmdArgs := rest[0], rest[1:]; cmd {
 	case "downloads":
 		if len(cmdArgs) == 0 || cmdArgs[0] != "list" {
-			fmt.Fprintln(a.stderr, "getty: usage: getty downloads list [flags]")
-			return exitUsage
+			return &usageError{msg: "usage: getty downloads list [flags]"}
 		}
 		err = a.listCmd(ctx, cmdArgs[1:])
 	case "download":
 		err = a.downloadCmd(ctx, cmdArgs)
 	case "contract":
 		if len(cmdArgs) == 0 || cmdArgs[0] != "check" {
-			fmt.Fprintln(a.stderr, "getty: usage: getty contract check PATH...")
-			return exitUsage
+			return &usageError{msg: "usage: getty contract check PATH..."}
 		}
 		err = a.checkCmd(ctx, cmdArgs[1:])
 	case "fake-server":
@@ -140,13 +180,13 @@ func (a *app) run(ctx context.Context, args []string) int {
 		err = a.demoCmd(ctx, cmdArgs)
 	case "help":
 		fs.Usage()
-		return exitOK
+		return nil
 	default:
 		fmt.Fprintf(a.stderr, "getty: unknown command %q\n", cmd)
 		fs.Usage()
-		return exitUsage
+		return errFlagParse
 	}
-	return a.exitStatus(err)
+	return err
 }
 
 // exitStatus prints err (if any) and maps it to the documented exit status.
