@@ -1,61 +1,36 @@
 package contract
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/gettykit/getty/internal/filetype"
 )
 
-// magics lists the leading bytes each binary media type must start with.
-var magics = map[string][][]byte{
-	"image/jpeg":             {{0xFF, 0xD8, 0xFF}},
-	"image/jpg":              {{0xFF, 0xD8, 0xFF}},
-	"image/pjpeg":            {{0xFF, 0xD8, 0xFF}},
-	"image/png":              {{0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A}},
-	"image/gif":              {[]byte("GIF87a"), []byte("GIF89a")},
-	"image/tiff":             {{'I', 'I', '*', 0}, {'M', 'M', 0, '*'}},
-	"image/webp":             {[]byte("RIFF")},
-	"application/postscript": epsMagic,
-	"application/eps":        epsMagic,
-	"application/x-eps":      epsMagic,
-	"image/eps":              epsMagic,
-	"image/x-eps":            epsMagic,
-}
-
-// epsMagic: a PostScript header, or the DOS EPS binary header that wraps a
-// preview image.
-var epsMagic = [][]byte{[]byte("%!PS"), {0xC5, 0xD0, 0xD3, 0xC6}}
-
-const headLen = 8 // the longest magic
-
-func mediaType(ct string) string {
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil {
-		mt, _, _ = strings.Cut(ct, ";")
-	}
-	return strings.ToLower(strings.TrimSpace(mt))
-}
+// mediaType returns the media type of a Content-Type value, lower case and
+// without parameters.
+func mediaType(ct string) string { return filetype.MediaType(ct) }
 
 // isBinary reports whether a response with content type ct is a file
 // delivery whose bytes are checked rather than validated against a schema.
 func isBinary(ct string) bool {
 	mt := mediaType(ct)
-	return strings.HasPrefix(mt, "image/") || magics[mt] != nil || mt == "application/octet-stream"
+	return strings.HasPrefix(mt, "image/") || filetype.ForMediaType(mt) != nil || mt == "application/octet-stream"
 }
 
 // binaryCheck checks a binary body as it goes by: its leading bytes against
-// the magic of its content type, and its length against Content-Length.
+// the magic of its content type (package internal/filetype, which the
+// client's downloads use too), and its length against Content-Length.
 type binaryCheck struct {
 	base     Finding
 	mt       string
-	want     [][]byte
-	declared int64 // -1 when unknown
+	kind     *filetype.Kind // nil: no signature known for mt
+	declared int64          // -1 when unknown
 	head     []byte
 	n        int64
 	headDone bool
@@ -63,22 +38,27 @@ type binaryCheck struct {
 
 func newBinaryCheck(req *http.Request, resp *http.Response) *binaryCheck {
 	mt := mediaType(resp.Header.Get("Content-Type"))
+	kind := filetype.ForMediaType(mt)
 	declared := resp.ContentLength
 	if resp.Uncompressed || req.Method == http.MethodHead {
 		declared = -1
 	}
+	if req.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent ||
+		resp.StatusCode == http.StatusNotModified || resp.StatusCode < 200 {
+		kind = nil // an answer without a body: nothing to start with a magic
+	}
 	return &binaryCheck{
 		base:     Finding{Kind: Violation, Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode},
 		mt:       mt,
-		want:     magics[mt],
+		kind:     kind,
 		declared: declared,
 	}
 }
 
 func (c *binaryCheck) observe(p []byte) {
 	c.n += int64(len(p))
-	if len(c.head) < headLen {
-		c.head = append(c.head, p[:min(len(p), headLen-len(c.head))]...)
+	if len(c.head) < filetype.HeadLen {
+		c.head = append(c.head, p[:min(len(p), filetype.HeadLen-len(c.head))]...)
 	}
 }
 
@@ -91,26 +71,23 @@ func (c *binaryCheck) violation(format string, args ...any) Finding {
 // checkHead checks the magic once enough bytes have been seen (or at the
 // end of the body, eof).
 func (c *binaryCheck) checkHead(eof bool) []Finding {
-	if c.headDone || len(c.want) == 0 {
+	if c.headDone || c.kind == nil {
 		return nil
 	}
-	longest := 0
-	for _, m := range c.want {
-		if bytes.HasPrefix(c.head, m) {
-			c.headDone = true
-			return nil
-		}
-		longest = max(longest, len(m))
-	}
-	if len(c.head) < longest && !eof {
+	switch c.kind.Check(c.head, eof) {
+	case filetype.Undecided:
 		return nil // wait for more bytes
+	case filetype.Match:
+		c.headDone = true
+		return nil
 	}
 	c.headDone = true
-	wants := make([]string, len(c.want))
-	for i, m := range c.want {
-		wants[i] = fmt.Sprintf("% X", m)
+	looks := ""
+	if d := filetype.Describe(c.head); d != "" {
+		looks = " (" + d + ")"
 	}
-	return []Finding{c.violation("content type %s, but the body starts with [% X], not [%s]", c.mt, c.head, strings.Join(wants, "] or ["))}
+	return []Finding{c.violation("content type %s, but the body starts with [% X]%s, not %s's [%s]",
+		c.mt, c.head, looks, c.kind.Name, strings.Join(c.kind.Signatures(), "] or ["))}
 }
 
 // finishHead checks only the magic, for bodies too big to be seen whole.

@@ -68,7 +68,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	case route != nil:
 		data, over, rerr := readBody(&resp.Body, t.v.maxBody)
 		t.report.Add(t.v.validateResponse(out, resp, route, params, data, over, rerr, false)...)
-	case isBinary(resp.Header.Get("Content-Type")) && resp.Body != nil && resp.Body != http.NoBody:
+	case isBinary(resp.Header.Get("Content-Type")) && resp.Body == http.NoBody:
+		// An empty body (Content-Length: 0) is judged at once: the caller
+		// may never read it.
+		t.report.Add(newBinaryCheck(out, resp).finish(nil)...)
+	case isBinary(resp.Header.Get("Content-Type")) && resp.Body != nil:
 		resp.Body = &checkedBody{rc: resp.Body, report: t.report, c: newBinaryCheck(out, resp)}
 	}
 	return resp, nil
