@@ -369,6 +369,7 @@ func buildClient(t *testing.T, spec []byte, code string) {
 	goSource := func(name string) bool { return strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") }
 	copyFiles(".", func(name string) bool { return goSource(name) || name == "go.mod" || name == "go.sum" })
 	copyFiles("spec", goSource)
+	copyFiles("internal/filetype", goSource) // imported by the root package
 	copyFiles("gen", func(string) bool { return false })
 	writeFile(t, dir, "spec/openapi.yaml", string(spec))
 	writeFile(t, dir, "gen/getty.gen.go", code)
