@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/gettykit/getty/gen"
+	"github.com/gettykit/getty/internal/filetype"
 )
 
 // FileType is the file type of a download (an alias of gen.FileType).
@@ -53,10 +54,12 @@ type DownloadOptions struct {
 }
 
 // validateID rejects ids that would not name a single image: an id such as
-// ".." would otherwise be resolved away from the image path.
+// ".." would otherwise be resolved away from the image path. Like the other
+// errors of the methods taking an id, its message does not repeat the id:
+// the caller has it, and one that handles several adds it once.
 func validateID(id string) error {
 	if id == "" || id == "." || id == ".." || strings.ContainsAny(id, "/\\?#% \t") || hasCtl(id) {
-		return fmt.Errorf("getty: invalid image id %q", id)
+		return errors.New(`getty: invalid image id: empty, "." or "..", or holding one of / \\ ? # % white space or control characters; nothing was sent`)
 	}
 	return nil
 }
@@ -118,7 +121,7 @@ func (c *Client) postDownload(ctx context.Context, id string, opts *DownloadOpti
 	}
 	resp, err := c.api.DownloadImageWithBody(ctx, id, p, contentType, body, noEmptyContentType)
 	if err != nil {
-		return nil, fmt.Errorf("getty: requesting the download of %s: %w", id, err)
+		return nil, fmt.Errorf("getty: sending the download request: %w", err)
 	}
 	return resp, nil
 }
@@ -178,8 +181,13 @@ func isRedirect(code int) bool {
 
 // Image is an image being downloaded. Close Body when done.
 type Image struct {
-	// Body streams the file. Reading it fails if the connection ends
-	// before ContentLength bytes.
+	// Body streams the file. Its first Read checks that the file starts
+	// as its ContentType says it must (a JPEG with FF D8 FF, an EPS with
+	// "%!PS" or the DOS EPS header, a PNG, TIFF, GIF or WebP with its
+	// signature) and fails with a *ContentMismatchError, before passing on
+	// a single byte, when it does not: an HTML error page answered as
+	// "200 image/jpeg", an empty body. Reading fails too if the connection
+	// ends before ContentLength bytes.
 	Body io.ReadCloser
 	// Filename is the name from the Content-Disposition header, sanitized
 	// (no directories, no leading dots, no control characters), or
@@ -199,6 +207,11 @@ type Image struct {
 // download of the product's quota, and is never retried once it may have
 // reached the server.
 //
+// The body is checked as it streams, without being buffered: the first Read
+// of Image.Body holds back the first few bytes (at most 16) until they show
+// the declared file type, and fails with a *ContentMismatchError if they
+// do not (see Image.Body).
+//
 // The redirects to the file are followed by this package, not by net/http:
 // the Api-Key and Authorization headers go to the API host only, a redirect
 // from https to http is refused (ErrInsecureRedirect) and at most 10 are
@@ -216,7 +229,7 @@ func (c *Client) OpenImage(ctx context.Context, id string, opts *DownloadOptions
 	}
 	for hops := 1; ; hops++ {
 		if hops > maxRedirects {
-			return nil, fmt.Errorf("%w: more than %d while downloading %s", ErrTooManyRedirects, maxRedirects, id)
+			return nil, fmt.Errorf("%w: more than %d on the way to the image file", ErrTooManyRedirects, maxRedirects)
 		}
 		if from.Scheme == "https" && to.Scheme != "https" {
 			return nil, fmt.Errorf("%w: %s", ErrInsecureRedirect, stripQuery(to))
@@ -229,7 +242,7 @@ func (c *Client) OpenImage(ctx context.Context, id string, opts *DownloadOptions
 		req.Header.Set("Accept-Encoding", "identity")
 		resp, err := c.do(req)
 		if err != nil {
-			return nil, fmt.Errorf("getty: downloading %s: %w", id, err)
+			return nil, fmt.Errorf("getty: fetching the image file: %w", err)
 		}
 		if isRedirect(resp.StatusCode) {
 			loc := resp.Header.Get("Location")
@@ -245,8 +258,11 @@ func (c *Client) OpenImage(ctx context.Context, id string, opts *DownloadOptions
 			return nil, newAPIError(resp)
 		}
 		ct := resp.Header.Get("Content-Type")
+		body := &lengthReader{rc: resp.Body, want: resp.ContentLength}
 		return &Image{
-			Body:          &lengthReader{rc: resp.Body, want: resp.ContentLength},
+			Body: &checkedBody{rc: body, mt: filetype.MediaType(ct), mismatch: ContentMismatchError{
+				StatusCode: resp.StatusCode, ContentType: ct, URL: stripQuery(to),
+			}},
 			Filename:      filenameFor(resp.Header.Get("Content-Disposition"), id, ct),
 			ContentType:   ct,
 			ContentLength: resp.ContentLength,
@@ -273,3 +289,193 @@ func (r *lengthReader) Read(p []byte) (int, error) {
 }
 
 func (r *lengthReader) Close() error { return r.rc.Close() }
+
+// ContentMismatchError reports a file delivery whose body is not what its
+// Content-Type declares: an HTML or JSON error page answered as
+// "200 image/jpeg", an empty body, a JPEG cut off inside its header, a body
+// declared as a document (text/html, JSON, XML) rather than a file. The
+// signatures are those the contract package checks too.
+//
+// Image.Body returns it from its first Read, before passing on any byte, so
+// SaveImage leaves no file and SaveImageTo writes nothing to its writer.
+// The download request had already succeeded: the download was charged.
+// The download URL stays valid for 24 hours, so a caller that has it (from
+// DownloadURL) can fetch it again instead of paying for a new download.
+type ContentMismatchError struct {
+	// StatusCode is the delivery's status (200).
+	StatusCode int
+	// ContentType is the declared Content-Type header.
+	ContentType string
+	// Got says what the body looks like: "empty", "HTML", "JSON", "XML",
+	// "text", another file type such as "PNG" or "PDF", or "" when it is
+	// not recognized (Head then tells).
+	Got string
+	// Head holds the first bytes of the body (at most 16).
+	Head []byte
+	// Ended reports that the body ended within Head.
+	Ended bool
+	// URL is the URL the body came from, without its query string (which
+	// holds the signature).
+	URL string
+}
+
+// Error names the status, the declared type and what the body looks like,
+// and says that the download was charged.
+func (e *ContentMismatchError) Error() string {
+	var b strings.Builder
+	mt := filetype.MediaType(e.ContentType)
+	declared := printable(snippet(mt, 80))
+	if mt == "" {
+		declared = "no Content-Type"
+	}
+	fmt.Fprintf(&b, "getty: the delivery answered %d %s, but the body is ", e.StatusCode, declared)
+	switch {
+	case len(e.Head) == 0:
+		b.WriteString("empty")
+	case e.Got != "" && e.Ended:
+		fmt.Fprintf(&b, "%s (%s)", e.Got, filetype.Hex(e.Head))
+	case e.Got != "":
+		fmt.Fprintf(&b, "%s (%s ...)", e.Got, filetype.Hex(e.Head))
+	case e.Ended:
+		fmt.Fprintf(&b, "only %d bytes (%s)", len(e.Head), filetype.Hex(e.Head))
+	default:
+		fmt.Fprintf(&b, "unrecognized bytes (%s ...)", filetype.Hex(e.Head))
+	}
+	switch k := filetype.ForMediaType(mt); {
+	case k != nil:
+		article := "a"
+		if strings.ContainsRune("AEIO", rune(k.Name[0])) {
+			article = "an"
+		}
+		fmt.Fprintf(&b, ", not %s %s file", article, k.Name)
+	case isDocumentType(mt):
+		b.WriteString(": a document, not an image file")
+	default:
+		b.WriteString(", not an image file")
+	}
+	b.WriteString("; the download was charged (its request succeeded, so the quota is spent), and its URL stays valid for 24 hours if you have it")
+	return b.String()
+}
+
+// isDocumentType reports whether mt is a type error pages come as (HTML,
+// plain text, JSON, XML) and never an image file. SVG, an image in XML, is
+// not one.
+func isDocumentType(mt string) bool {
+	if strings.HasPrefix(mt, "image/") {
+		return false
+	}
+	return strings.HasPrefix(mt, "text/") || mt == "application/json" || strings.HasSuffix(mt, "+json") ||
+		mt == "application/xml" || strings.HasSuffix(mt, "+xml") || mt == "application/xhtml+xml"
+}
+
+// isGenericType reports whether mt says nothing about the file type.
+func isGenericType(mt string) bool {
+	return mt == "" || mt == "application/octet-stream" || mt == "binary/octet-stream"
+}
+
+// judgeContent decides whether head, the first bytes of a body of media type
+// mt, may be passed on; complete says the body has ended. A type with known
+// signatures must start with one; a document type never passes; a generic
+// type (application/octet-stream, none) passes unless the bytes look like
+// an error page; other types (image/svg+xml) pass unchecked. An empty body
+// never passes.
+func judgeContent(mt string, head []byte, complete bool) filetype.Result {
+	if complete && len(head) == 0 {
+		return filetype.Mismatch
+	}
+	if k := filetype.ForMediaType(mt); k != nil {
+		return k.Check(head, complete)
+	}
+	if len(head) < filetype.HeadLen && !complete {
+		return filetype.Undecided
+	}
+	switch {
+	case isDocumentType(mt):
+		return filetype.Mismatch
+	case isGenericType(mt):
+		switch filetype.Describe(head) {
+		case "HTML", "JSON", "XML":
+			return filetype.Mismatch
+		}
+	}
+	return filetype.Match
+}
+
+// checkedBody holds back the first bytes of an image body (at most
+// filetype.HeadLen) until judgeContent accepts them, so that no byte of a
+// body that is not the declared file reaches the caller. After that it
+// passes reads straight through.
+type checkedBody struct {
+	rc       io.ReadCloser
+	mt       string
+	mismatch ContentMismatchError // StatusCode, ContentType and URL set
+
+	checked bool
+	head    []byte // accepted bytes not yet returned
+	err     error  // returned once head is drained
+}
+
+func (r *checkedBody) Read(p []byte) (int, error) {
+	if !r.checked {
+		r.checked = true
+		r.check()
+	}
+	if len(r.head) > 0 {
+		n := copy(p, r.head)
+		r.head = r.head[n:]
+		if len(r.head) == 0 && r.err != nil {
+			return n, r.err
+		}
+		return n, nil
+	}
+	if r.err != nil {
+		return 0, r.err
+	}
+	return r.rc.Read(p)
+}
+
+// check reads the first bytes and judges them.
+func (r *checkedBody) check() {
+	var buf [filetype.HeadLen]byte
+	n := 0
+	for {
+		m, err := r.rc.Read(buf[n:])
+		n += m
+		head := buf[:n]
+		ended := errors.Is(err, io.EOF)
+		switch judgeContent(r.mt, head, ended) {
+		case filetype.Match:
+			r.head, r.err = head, err
+			return
+		case filetype.Mismatch:
+			r.fail(head, ended)
+			return
+		}
+		if err != nil {
+			// The connection failed before the bytes could be judged. Bytes
+			// that already contradict the declared type are the better
+			// explanation; otherwise the read error is, and the bytes are
+			// dropped with it.
+			if k := filetype.ForMediaType(r.mt); k != nil && n > 0 && !k.Prefix(head) {
+				r.fail(head, false)
+				return
+			}
+			r.err = err
+			return
+		}
+		if n == len(buf) { // cannot happen: HeadLen bytes always decide
+			r.head = head
+			return
+		}
+	}
+}
+
+func (r *checkedBody) fail(head []byte, ended bool) {
+	e := r.mismatch
+	e.Head = append([]byte(nil), head...)
+	e.Got = filetype.Describe(head)
+	e.Ended = ended
+	r.err = &e
+}
+
+func (r *checkedBody) Close() error { return r.rc.Close() }

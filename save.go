@@ -47,7 +47,10 @@ type SavedImage struct {
 // is left behind. An existing file is not replaced unless opts.Overwrite is
 // set; when dst names a file, that is checked before the download is
 // requested, so no quota is spent on a download that could not be saved.
-// Memory use does not depend on the image size. opts may be nil.
+// A body that is not the file its Content-Type declares (an HTML error page
+// answered as image/jpeg) fails with a *ContentMismatchError before
+// anything is written. Memory use does not depend on the image size. opts
+// may be nil.
 func (c *Client) SaveImage(ctx context.Context, id, dst string, opts *SaveOptions) (saved *SavedImage, err error) {
 	var o SaveOptions
 	if opts != nil {
@@ -116,10 +119,11 @@ func (c *Client) SaveImage(ctx context.Context, id, dst string, opts *SaveOption
 	return &SavedImage{Path: final, Filename: img.Filename, Size: n, ContentType: img.ContentType, URL: img.URL}, nil
 }
 
-// SaveImageTo downloads image id (see OpenImage) and streams it to w. It
-// returns an error if the body is cut short or its size does not match
-// Content-Length; w may then hold part of the file. opts.Overwrite is
-// ignored; opts may be nil.
+// SaveImageTo downloads image id (see OpenImage) and streams it to w. A body
+// that is not the file its Content-Type declares fails with a
+// *ContentMismatchError before the first write to w. It returns an error if
+// the body is cut short or its size does not match Content-Length; w may
+// then hold part of the file. opts.Overwrite is ignored; opts may be nil.
 func (c *Client) SaveImageTo(ctx context.Context, id string, w io.Writer, opts *SaveOptions) (*SavedImage, error) {
 	var o SaveOptions
 	if opts != nil {
@@ -144,6 +148,10 @@ func copyImage(w io.Writer, img *Image, progress func(written, total int64)) (in
 	}
 	buf := make([]byte, 64<<10)
 	n, err := io.CopyBuffer(struct{ io.Writer }{w}, struct{ io.Reader }{img.Body}, buf)
+	var mismatch *ContentMismatchError
+	if errors.As(err, &mismatch) {
+		return n, err // nothing was written: its own message says it all
+	}
 	if err != nil {
 		return n, fmt.Errorf("getty: saving the image after %d bytes: %w", n, err)
 	}
