@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -276,6 +277,68 @@ func TestContentCheckBrokenConnection(t *testing.T) {
 				t.Errorf("left behind: %v", names)
 			}
 		})
+	}
+}
+
+// Re-running a save into a directory over an image already there: the
+// download was charged before the name was known, and the error says so,
+// with how to avoid it; a file path is checked before anything is charged.
+func TestExistsErrorSaysCharged(t *testing.T) {
+	c, posts := saveSetup(t, func(w http.ResponseWriter, r *http.Request) {
+		serveImage(w, `attachment; filename=GettyImages-42.jpg`)
+	})
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "GettyImages-42.jpg")
+	if err := os.WriteFile(existing, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		dst     string
+		charged bool
+		says    []string
+	}{
+		{"into the directory", dir, true, []string{existing, "charged", "SaveOptions.Overwrite", "remove the file", "file path"}},
+		{"to the file path", existing, false, []string{existing, "SaveOptions.Overwrite"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := posts.Load()
+			_, err := c.SaveImage(t.Context(), testID, tt.dst, nil)
+			var ee *ExistsError
+			if !errors.As(err, &ee) || !errors.Is(err, fs.ErrExist) {
+				t.Fatalf("err = %v, want an *ExistsError matching fs.ErrExist", err)
+			}
+			if ee.Path != existing || ee.Charged != tt.charged {
+				t.Errorf("error = %#v", ee)
+			}
+			if spent := posts.Load() - before; spent != map[bool]int64{false: 0, true: 1}[tt.charged] {
+				t.Errorf("%d POSTs, charged = %v", spent, tt.charged)
+			}
+			for _, s := range tt.says {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("message %q does not say %q", err, s)
+				}
+			}
+			if !tt.charged && strings.Contains(err.Error(), "charged") {
+				t.Errorf("message %q says charged, but nothing was requested", err)
+			}
+			if names := listDir(t, dir); len(names) != 1 {
+				t.Errorf("directory holds %v", names)
+			}
+			if b, _ := os.ReadFile(existing); string(b) != "old" {
+				t.Error("the existing file was replaced")
+			}
+		})
+	}
+	// The name taken between the check and the commit: charged too.
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.WriteFile(tmp, []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var ee *ExistsError
+	if err := commit(tmp, existing, false); !errors.As(err, &ee) || !ee.Charged {
+		t.Errorf("commit: err = %v", err)
 	}
 }
 

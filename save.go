@@ -47,10 +47,12 @@ type SavedImage struct {
 // is left behind. An existing file is not replaced unless opts.Overwrite is
 // set; when dst names a file, that is checked before the download is
 // requested, so no quota is spent on a download that could not be saved.
-// A body that is not the file its Content-Type declares (an HTML error page
-// answered as image/jpeg) fails with a *ContentMismatchError before
-// anything is written. Memory use does not depend on the image size. opts
-// may be nil.
+// When dst is a directory the name comes with the answer to the download
+// request, so an existing file is found only after the download was
+// charged: the *ExistsError then says so (Charged). A body that is not the
+// file its Content-Type declares (an HTML error page answered as
+// image/jpeg) fails with a *ContentMismatchError before anything is
+// written. Memory use does not depend on the image size. opts may be nil.
 func (c *Client) SaveImage(ctx context.Context, id, dst string, opts *SaveOptions) (saved *SavedImage, err error) {
 	var o SaveOptions
 	if opts != nil {
@@ -64,7 +66,7 @@ func (c *Client) SaveImage(ctx context.Context, id, dst string, opts *SaveOption
 		return nil, err
 	}
 	if name != "" && !o.Overwrite {
-		if err := checkAbsent(filepath.Join(dir, name)); err != nil {
+		if err := checkAbsent(filepath.Join(dir, name), false); err != nil {
 			return nil, err
 		}
 	}
@@ -92,7 +94,7 @@ func (c *Client) SaveImage(ctx context.Context, id, dst string, opts *SaveOption
 	}
 	final := filepath.Join(dir, name)
 	if !o.Overwrite {
-		if err := checkAbsent(final); err != nil {
+		if err := checkAbsent(final, true); err != nil {
 			return nil, err
 		}
 	}
@@ -194,9 +196,38 @@ func splitDst(dst string) (dir, name string, err error) {
 	return filepath.Dir(dst), filepath.Base(dst), nil
 }
 
-func checkAbsent(path string) error {
+// ExistsError reports that SaveImage did not replace an existing file
+// (SaveOptions.Overwrite not set). It matches fs.ErrExist (errors.Is).
+type ExistsError struct {
+	// Path is the existing file.
+	Path string
+	// Charged reports that the download had already been requested, and
+	// so charged, when the file was found: SaveImage into a directory
+	// learns the file's name from the answer to the download request.
+	// Saving to a file path is checked before the request; so is a rerun
+	// that skips images it knows are saved (a manifest).
+	Charged bool
+}
+
+// Error says whether the download was charged and how to avoid paying
+// twice.
+func (e *ExistsError) Error() string {
+	if !e.Charged {
+		return fmt.Sprintf("getty: %s already exists (set SaveOptions.Overwrite to replace it)", e.Path)
+	}
+	return fmt.Sprintf("getty: %s already exists and was not replaced, but the download was charged: "+
+		"the file's name comes with the answer to the download request; to avoid paying twice, "+
+		"set SaveOptions.Overwrite to replace it, remove the file first, or save to a file path, which is checked before the request", e.Path)
+}
+
+// Unwrap returns fs.ErrExist.
+func (e *ExistsError) Unwrap() error { return fs.ErrExist }
+
+// checkAbsent fails with an *ExistsError if path exists; charged says
+// whether the download has been requested already.
+func checkAbsent(path string, charged bool) error {
 	if _, err := os.Lstat(path); err == nil {
-		return fmt.Errorf("getty: %s already exists (set SaveOptions.Overwrite to replace it): %w", path, fs.ErrExist)
+		return &ExistsError{Path: path, Charged: charged}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("getty: %w", err)
 	}
@@ -207,6 +238,8 @@ func checkAbsent(path string) error {
 // overwrite, a hard link claims the name atomically (it fails if the name
 // exists, even if another process created it a moment ago); where links are
 // unsupported, the name is claimed with O_EXCL and the placeholder replaced.
+// It runs after the download request: a name taken meanwhile is a charged
+// *ExistsError.
 func commit(tmp, final string, overwrite bool) error {
 	if overwrite {
 		if err := os.Rename(tmp, final); err != nil {
@@ -220,9 +253,12 @@ func commit(tmp, final string, overwrite bool) error {
 		return nil
 	}
 	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("getty: %s already exists (set SaveOptions.Overwrite to replace it): %w", final, fs.ErrExist)
+		return &ExistsError{Path: final, Charged: true}
 	}
 	f, err := os.OpenFile(final, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return &ExistsError{Path: final, Charged: true}
+	}
 	if err != nil {
 		return fmt.Errorf("getty: %w", err)
 	}
