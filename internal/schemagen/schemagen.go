@@ -613,7 +613,7 @@ func (g *Generator) value(t *rapid.T, ref *openapi3.SchemaRef, ptr []string, dep
 	s := ref.Value
 	var v any
 	switch {
-	case nullable(s) && rapid.IntRange(0, 3).Draw(t, "null?") == 0:
+	case nullable(s) && oneInFour.Draw(t, "null?") == 0:
 		v = nil
 	case len(s.Enum) > 0:
 		v = rapid.SampledFrom(slices.DeleteFunc(slices.Clone(s.Enum), func(e any) bool { return e == nil })).Draw(t, "value")
@@ -754,7 +754,7 @@ func (g *Generator) objectWith(t *rapid.T, s *openapi3.Schema, ptr []string, dep
 				continue
 			}
 		case slices.Contains(s.Required, k):
-		case depth >= maxDepth || !rapid.Bool().Draw(t, "present?"):
+		case depth >= maxDepth || !coin.Draw(t, "present?"):
 			continue
 		}
 		out[k] = g.value(t, s.Properties[k], push(ptr, k), depth+1, st)
@@ -767,7 +767,7 @@ func (g *Generator) objectWith(t *rapid.T, s *openapi3.Schema, ptr []string, dep
 	if extra == nil && !g.opts.Unknown {
 		return out
 	}
-	n := rapid.IntRange(0, 3).Draw(t, "extra fields")
+	n := oneInFour.Draw(t, "extra fields")
 	for range n {
 		k := g.extraName(s, out).Draw(t, "extra name")
 		if extra != nil {
@@ -785,7 +785,7 @@ func (g *Generator) objectWith(t *rapid.T, s *openapi3.Schema, ptr []string, dep
 // matches field names without regard to case, so such a field is not
 // unknown to a Go client (a limit of this generator, not of the client).
 func (g *Generator) extraName(s *openapi3.Schema, have map[string]any) *rapid.Generator[string] {
-	return rapid.StringMatching(`^[a-z][a-z_]{0,11}$`).Filter(func(k string) bool {
+	return fieldName.Filter(func(k string) bool {
 		if _, dup := have[k]; dup {
 			return false
 		}
@@ -798,36 +798,61 @@ func (g *Generator) extraName(s *openapi3.Schema, have map[string]any) *rapid.Ge
 	})
 }
 
-// anyJSON generates arbitrary JSON values, nested at most a little; the
-// top one is null only if withNull (a schema without a type is not
-// nullable in OpenAPI 3.0).
+// Generators drawn from for every value, built once.
+var (
+	fieldName = rapid.StringMatching(`^[a-z][a-z_]{0,11}$`)
+	oneInFour = rapid.IntRange(0, 3)
+	coin      = rapid.Bool()
+)
+
+// anyJSON returns a generator of arbitrary JSON values, nested at most a
+// little; the top one is null only if withNull (a schema without a type is
+// not nullable in OpenAPI 3.0).
 func anyJSON(depth int, withNull bool) *rapid.Generator[any] {
-	scalars := []*rapid.Generator[any]{
-		rapid.Bool().AsAny(),
-		rapid.Int64().AsAny(),
-		rapid.Float64Range(-1e9, 1e9).AsAny(),
-		rapid.String().AsAny(),
-	}
+	depth = min(depth, anyDepth)
 	if withNull {
-		scalars = append(scalars, rapid.Just[any](nil))
+		return anyJSONs[depth][1]
 	}
-	if depth >= 3 {
-		return rapid.OneOf(scalars...)
-	}
-	return rapid.OneOf(append(scalars,
-		rapid.Custom(func(t *rapid.T) any {
-			n := rapid.IntRange(0, 3).Draw(t, "len")
-			out := make([]any, n)
-			for i := range out {
-				out[i] = anyJSON(depth+1, true).Draw(t, "item")
-			}
-			return out
-		}),
-		rapid.Custom(func(t *rapid.T) any {
-			return map[string]any{rapid.StringMatching(`^[a-z]{1,6}$`).Draw(t, "key"): anyJSON(depth+1, true).Draw(t, "value")}
-		}),
-	)...)
+	return anyJSONs[depth][0]
 }
+
+const anyDepth = 3
+
+// anyJSONs holds the generators of anyJSON, built once: building a
+// generator costs more than drawing from it.
+var anyJSONs = func() (gens [anyDepth + 1][2]*rapid.Generator[any]) {
+	key := rapid.StringMatching(`^[a-z]{1,6}$`)
+	for depth := anyDepth; depth >= 0; depth-- {
+		for null := range 2 {
+			alts := []*rapid.Generator[any]{
+				rapid.Bool().AsAny(),
+				rapid.Int64().AsAny(),
+				rapid.Float64Range(-1e9, 1e9).AsAny(),
+				rapid.String().AsAny(),
+			}
+			if null == 1 {
+				alts = append(alts, rapid.Just[any](nil))
+			}
+			if depth < anyDepth {
+				inner := gens[depth+1][1]
+				alts = append(alts,
+					rapid.Custom(func(t *rapid.T) any {
+						out := make([]any, rapid.IntRange(0, 3).Draw(t, "len"))
+						for i := range out {
+							out[i] = inner.Draw(t, "item")
+						}
+						return out
+					}),
+					rapid.Custom(func(t *rapid.T) any {
+						return map[string]any{key.Draw(t, "key"): inner.Draw(t, "value")}
+					}),
+				)
+			}
+			gens[depth][null] = rapid.OneOf(alts...)
+		}
+	}
+	return gens
+}()
 
 // Applicable returns the mutations among Options.Mutations that apply
 // somewhere in the schema, in values where every optional part is present.
