@@ -11,9 +11,30 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 )
 
-// refreshSkew: a token is renewed this long before it expires, so that it
-// does not expire in flight.
-const refreshSkew = time.Minute
+// maxRefreshMargin caps how long before its expiry a token is renewed.
+const maxRefreshMargin = time.Minute
+
+// refreshMargin is how long before its expiry a token that lived life when
+// it arrived is renewed, so that it does not expire in flight: a tenth of
+// its life, at most maxRefreshMargin. A fixed margin would make a token
+// that lives less than the margin expired on arrival, and every call would
+// fetch a new one.
+func refreshMargin(life time.Duration) time.Duration {
+	return min(max(life/10, 0), maxRefreshMargin)
+}
+
+// lifetime is how long t is valid from now: expires_in when the token
+// endpoint gave it (oauth2 keeps it in ExpiresIn), or else what is left
+// until its Expiry. Zero when it never expires.
+func lifetime(t *oauth2.Token) time.Duration {
+	if t == nil || t.Expiry.IsZero() {
+		return 0
+	}
+	if t.ExpiresIn > 0 {
+		return time.Duration(t.ExpiresIn) * time.Second
+	}
+	return time.Until(t.Expiry)
+}
 
 // errTokenExpired is returned when a caller-supplied token has expired and
 // no credentials were given to renew it.
@@ -30,6 +51,7 @@ type tokenCache struct {
 
 	mu       sync.Mutex
 	tok      *oauth2.Token // last token obtained, possibly expired
+	life     time.Duration // tok's lifetime when it arrived (0: never expires)
 	rejected bool          // the API rejected tok
 	inflight *tokenCall
 }
@@ -40,24 +62,53 @@ type tokenCall struct {
 	err  error
 }
 
-func usable(t *oauth2.Token) bool {
-	return t != nil && t.AccessToken != "" && (t.Expiry.IsZero() || time.Until(t.Expiry) > refreshSkew)
+// usable reports whether the cached token can be sent: present, not
+// rejected, and not within its refresh margin of its expiry. c.mu is held.
+func (c *tokenCache) usable() bool {
+	t := c.tok
+	return !c.rejected && t != nil && t.AccessToken != "" &&
+		(t.Expiry.IsZero() || time.Until(t.Expiry) > refreshMargin(c.life))
 }
 
 // token returns a usable token, fetching one if needed.
 func (c *tokenCache) token(ctx context.Context) (*oauth2.Token, error) {
 	c.mu.Lock()
-	if !c.rejected && usable(c.tok) {
+	if c.usable() {
 		t := c.tok
 		c.mu.Unlock()
 		return t, nil
 	}
+	return c.await(ctx)
+}
+
+// renew returns the token to use instead of rejected, which the API
+// answered 401 to. However many callers got that 401, one fetch is made:
+// only a caller holding the cached token marks it rejected; a caller whose
+// token was already replaced gets the replacement, and callers arriving
+// while the fetch is under way wait for it. The fetched token is returned
+// as is, without asking whether it is usable, so a renewal never fetches
+// twice.
+func (c *tokenCache) renew(ctx context.Context, rejected *oauth2.Token) (*oauth2.Token, error) {
+	c.mu.Lock()
+	if c.tok != nil && rejected != nil && c.tok.AccessToken == rejected.AccessToken {
+		c.rejected = true
+	}
+	if c.usable() {
+		t := c.tok
+		c.mu.Unlock()
+		return t, nil
+	}
+	return c.await(ctx)
+}
+
+// await joins the fetch under way or starts one, then waits for it; c.mu is
+// held on entry and released.
+func (c *tokenCache) await(ctx context.Context) (*oauth2.Token, error) {
 	call := c.inflight
 	if call == nil {
 		call = &tokenCall{done: make(chan struct{})}
 		c.inflight = call
-		prev := c.tok
-		go c.run(call, prev)
+		go c.run(call, c.tok)
 	}
 	c.mu.Unlock()
 	select {
@@ -77,6 +128,12 @@ func (c *tokenCache) run(call *tokenCall, prev *oauth2.Token) {
 	}
 	c.mu.Lock()
 	if err == nil {
+		// The lifetime is taken when the token arrives: Expiry alone is a
+		// point in time and does not say how long the token lives. A token
+		// handed back unchanged (a static one) keeps its first lifetime.
+		if prev == nil || tok.AccessToken != prev.AccessToken || !tok.Expiry.Equal(prev.Expiry) {
+			c.life = lifetime(tok)
+		}
 		c.tok, c.rejected = tok, false
 	}
 	c.inflight = nil
@@ -86,16 +143,6 @@ func (c *tokenCache) run(call *tokenCall, prev *oauth2.Token) {
 		call.tok = nil
 	}
 	close(call.done)
-}
-
-// reject records that the API answered 401 to t: the next token call fetches
-// a new one, unless another goroutine already replaced t.
-func (c *tokenCache) reject(t *oauth2.Token) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.tok != nil && t != nil && c.tok.AccessToken == t.AccessToken {
-		c.rejected = true
-	}
 }
 
 // newTokenCache picks the token fetcher for the configured grant; it returns
@@ -170,5 +217,5 @@ func newTokenCache(cfg *config, hc *http.Client) *tokenCache {
 	default:
 		return nil
 	}
-	return &tokenCache{fetch: fetch, hc: hc, tok: cfg.token}
+	return &tokenCache{fetch: fetch, hc: hc, tok: cfg.token, life: lifetime(cfg.token)}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,7 +25,16 @@ type tokenServer struct {
 	count     atomic.Int64
 	expiresIn string // raw JSON value of expires_in
 	delay     time.Duration
-	refresh   string // refresh token to hand out, if any
+	refresh   string               // refresh token to hand out, if any
+	expiry    map[string]time.Time // when each token issued expires (zero: never)
+}
+
+// expiryOf reports when tok, issued by ts, expires.
+func (ts *tokenServer) expiryOf(tok string) (exp time.Time, issued bool) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	exp, issued = ts.expiry[tok]
+	return exp, issued
 }
 
 func (ts *tokenServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -42,16 +52,26 @@ func (ts *tokenServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ts.forms = append(ts.forms, r.PostForm)
 	ts.mu.Unlock()
 	time.Sleep(ts.delay)
-	exp := ts.expiresIn
-	if exp == "" {
-		exp = "1800"
+	expIn := ts.expiresIn
+	if expIn == "" {
+		expIn = "1800"
 	}
 	w.Header().Set("Content-Type", "application/json")
 	rt := ""
 	if ts.refresh != "" {
 		rt = fmt.Sprintf(`,"refresh_token":%q`, ts.refresh)
 	}
-	fmt.Fprintf(w, `{"access_token":"new-%d","token_type":"Bearer","expires_in":%s%s}`, n, exp, rt)
+	var exp time.Time
+	if secs, err := strconv.Atoi(strings.Trim(expIn, `"`)); err == nil && secs != 0 {
+		exp = time.Now().Add(time.Duration(secs) * time.Second)
+	}
+	ts.mu.Lock()
+	if ts.expiry == nil {
+		ts.expiry = map[string]time.Time{}
+	}
+	ts.expiry[fmt.Sprintf("new-%d", n)] = exp
+	ts.mu.Unlock()
+	fmt.Fprintf(w, `{"access_token":"new-%d","token_type":"Bearer","expires_in":%s%s}`, n, expIn, rt)
 }
 
 func (ts *tokenServer) form(i int) url.Values {
@@ -224,7 +244,6 @@ func TestGrants(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ts, tokenURL := newTokenServer(t)
-			ts.expiresIn = "30" // within refreshSkew: the next use renews it
 			if tt.issueRT {
 				ts.refresh = "rt-issued"
 			}
@@ -232,6 +251,7 @@ func TestGrants(t *testing.T) {
 			if _, err := c.Token(t.Context()); err != nil {
 				t.Fatal(err)
 			}
+			expireCachedToken(c)
 			if _, err := c.Token(t.Context()); err != nil {
 				t.Fatal(err)
 			}
@@ -248,6 +268,16 @@ func TestGrants(t *testing.T) {
 			}
 		})
 	}
+}
+
+// expireCachedToken makes the client's cached token expired, so that its
+// next use renews it.
+func expireCachedToken(c *Client) {
+	c.tokens.mu.Lock()
+	defer c.tokens.mu.Unlock()
+	expired := *c.tokens.tok
+	expired.Expiry = time.Now().Add(-time.Second)
+	c.tokens.tok = &expired
 }
 
 type countingSource struct {
@@ -366,5 +396,213 @@ func TestFailedRenewalIsReported(t *testing.T) {
 	}
 	if posts.Load() != 1 {
 		t.Errorf("%d POSTs, want 1", posts.Load())
+	}
+}
+
+// shortTokenAPI serves the listing and the download POST to the tokens ts
+// issued, and counts the uses of a token after its expiry.
+func shortTokenAPI(t *testing.T, ts *tokenServer) (base string, late *atomic.Int64) {
+	late = new(atomic.Int64)
+	serve := func(w http.ResponseWriter, r *http.Request, ok func()) {
+		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		exp, issued := ts.expiryOf(tok)
+		if !issued {
+			writeJSON(w, 401, map[string]string{"message": "Unauthorized"})
+			return
+		}
+		if time.Now().After(exp) {
+			late.Add(1)
+		}
+		ok()
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v3/downloads", func(w http.ResponseWriter, r *http.Request) {
+		serve(w, r, func() { writeJSON(w, 200, map[string]any{"result_count": 0, "downloads": []any{}}) })
+	})
+	_, base = newAPI(t, mux)
+	return base, late
+}
+
+// tokenBound is the most token requests a client may make in elapsed when
+// every token lives life: one, then one each time a token reaches its
+// refresh margin (a tenth of its life), which is at least 0.9*life after the
+// previous request started.
+func tokenBound(elapsed, life time.Duration) int64 {
+	return 1 + int64(elapsed/(life-life/10))
+}
+
+func TestShortLivedTokensUnderConcurrency(t *testing.T) {
+	ts, tokenURL := newTokenServer(t)
+	ts.expiresIn = "2"
+	base, late := shortTokenAPI(t, ts)
+	c := newClient(t, base, WithClientSecret("secret"), WithTokenURL(tokenURL))
+
+	const callers, span = 100, 4 * time.Second
+	start := time.Now()
+	var wg sync.WaitGroup
+	var calls, failed atomic.Int64
+	for range callers {
+		wg.Go(func() {
+			for time.Since(start) < span {
+				calls.Add(1)
+				if _, err := c.ListDownloads(t.Context(), nil); err != nil {
+					if failed.Add(1) == 1 {
+						t.Error(err)
+					}
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	got, bound := ts.count.Load(), tokenBound(elapsed, 2*time.Second)
+	t.Logf("%d calls by %d callers over %v: %d token requests (bound %d), %d uses of an expired token",
+		calls.Load(), callers, elapsed.Round(time.Millisecond), got, bound, late.Load())
+	if failed.Load() != 0 {
+		t.Errorf("%d calls failed", failed.Load())
+	}
+	if got > bound {
+		t.Errorf("%d token requests for 2 s tokens over %v, want at most %d", got, elapsed, bound)
+	}
+	if got < 2 {
+		t.Errorf("%d token requests over %v of 2 s tokens: the token was never renewed", got, elapsed)
+	}
+}
+
+func TestSequentialCallsReuseShortLivedToken(t *testing.T) {
+	ts, tokenURL := newTokenServer(t)
+	ts.expiresIn = "2"
+	base, _ := shortTokenAPI(t, ts)
+	c := newClient(t, base, WithClientSecret("secret"), WithTokenURL(tokenURL))
+	start := time.Now()
+	const n = 20
+	for range n {
+		if _, err := c.ListDownloads(t.Context(), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	elapsed := time.Since(start)
+	if got, bound := ts.count.Load(), tokenBound(elapsed, 2*time.Second); got > bound {
+		t.Errorf("%d sequential calls over %v made %d token requests, want at most %d", n, elapsed, got, bound)
+	}
+}
+
+func TestRenewalAfter401IsSingleFlight(t *testing.T) {
+	ts, tokenURL := newTokenServer(t)
+	ts.expiresIn = "2" // short-lived: the renewed token must still be used as is
+	const callers = 50
+	var arrived atomic.Int64
+	all := make(chan struct{})
+	var posts atomic.Int64
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/v3/downloads/images/{id}", func(w http.ResponseWriter, r *http.Request) {
+		posts.Add(1)
+		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if tok == "revoked" {
+			// Every caller holds the revoked token when the 401s come.
+			if arrived.Add(1) == callers {
+				close(all)
+			}
+			select {
+			case <-all:
+			case <-time.After(10 * time.Second):
+				t.Error("the callers did not all send the revoked token")
+			}
+			writeJSON(w, 401, map[string]string{"message": "Unauthorized"})
+			return
+		}
+		if _, ok := ts.expiryOf(tok); !ok {
+			writeJSON(w, 401, map[string]string{"message": "Unauthorized"})
+			return
+		}
+		writeJSON(w, 200, map[string]string{"uri": "https://delivery.example/x.jpg"})
+	})
+	_, base := newAPI(t, mux)
+	revoked := &oauth2.Token{AccessToken: "revoked", Expiry: time.Now().Add(time.Hour)}
+	c := newClient(t, base, WithClientSecret("s"), WithTokenURL(tokenURL), WithToken(revoked))
+
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for range callers {
+		wg.Go(func() {
+			if _, err := c.DownloadURL(t.Context(), "42", nil); err != nil {
+				failed.Add(1)
+				t.Log(err)
+			}
+		})
+	}
+	wg.Wait()
+	if failed.Load() != 0 {
+		t.Errorf("%d calls failed", failed.Load())
+	}
+	if got := ts.count.Load(); got != 1 {
+		t.Errorf("a 401 received by %d callers made %d token requests, want 1", callers, got)
+	}
+	if got := posts.Load(); got != 2*callers {
+		t.Errorf("%d POSTs, want %d (each sent once more after the renewal)", got, 2*callers)
+	}
+}
+
+func TestRenewOnlyByHoldersOfTheRejectedToken(t *testing.T) {
+	var fetches atomic.Int64
+	tc := &tokenCache{
+		fetch: func(context.Context, *oauth2.Token) (*oauth2.Token, error) {
+			n := fetches.Add(1)
+			return &oauth2.Token{AccessToken: fmt.Sprintf("tok-%d", n), Expiry: time.Now().Add(time.Hour)}, nil
+		},
+		hc:  http.DefaultClient,
+		tok: &oauth2.Token{AccessToken: "tok-0", Expiry: time.Now().Add(time.Hour)},
+	}
+	first, err := tc.token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			tok, err := tc.renew(t.Context(), first)
+			if err != nil || tok.AccessToken != "tok-1" {
+				t.Errorf("renew = %v, %v; want tok-1", tok, err)
+			}
+		})
+	}
+	wg.Wait()
+	// A late caller holding the rejected token reuses the new one.
+	if tok, err := tc.renew(t.Context(), first); err != nil || tok.AccessToken != "tok-1" {
+		t.Errorf("late renew = %v, %v; want tok-1", tok, err)
+	}
+	if n := fetches.Load(); n != 1 {
+		t.Errorf("%d fetches, want 1", n)
+	}
+	// The new token rejected in turn: one more fetch.
+	if tok, err := tc.renew(t.Context(), &oauth2.Token{AccessToken: "tok-1"}); err != nil || tok.AccessToken != "tok-2" {
+		t.Errorf("renew = %v, %v; want tok-2", tok, err)
+	}
+	if n := fetches.Load(); n != 2 {
+		t.Errorf("%d fetches, want 2", n)
+	}
+}
+
+// staleSource hands out tokens that are already expired when they arrive,
+// as a source with a skewed clock would.
+type staleSource struct{ n atomic.Int64 }
+
+func (s *staleSource) Token() (*oauth2.Token, error) {
+	n := s.n.Add(1)
+	return &oauth2.Token{AccessToken: fmt.Sprintf("new-%d", n), Expiry: time.Now()}, nil
+}
+
+func TestRenewedTokenIsUsedAsItCame(t *testing.T) {
+	// new-1 is rejected; the renewal brings new-2, which the request must
+	// be resent with, though the cache would not hand it out again.
+	src := &staleSource{}
+	base, posts := authAPI(t, func(tok string) bool { return tok == "new-2" })
+	c := newClient(t, base, WithTokenSource(src))
+	if _, err := c.DownloadURL(t.Context(), "42", nil); err != nil {
+		t.Fatal(err)
+	}
+	if src.n.Load() != 2 || posts.Load() != 2 {
+		t.Errorf("%d tokens fetched and %d POSTs, want 2 and 2", src.n.Load(), posts.Load())
 	}
 }

@@ -149,6 +149,7 @@ func (c *Client) do(req *http.Request) (*http.Response, error) {
 	toAPI := c.sameOrigin(req.URL)
 	idempotent := req.Method == http.MethodGet || req.Method == http.MethodHead
 	renewed := false
+	var renewedTok *oauth2.Token // from the 401 renewal, for the next attempt
 	var lastErr error
 	for attempt := 1; ; attempt++ {
 		if toAPI {
@@ -171,12 +172,17 @@ func (c *Client) do(req *http.Request) (*http.Response, error) {
 		if toAPI {
 			r.Header.Set("Api-Key", c.apiKey)
 			if c.tokens != nil {
-				t, err := c.tokens.token(ctx)
-				if err != nil {
-					return nil, fmt.Errorf("getty: getting a token: %w", err)
+				// The renewed token is used as it came: asking the cache
+				// again could fetch one more.
+				tok, renewedTok = renewedTok, nil
+				if tok == nil {
+					t, err := c.tokens.token(ctx)
+					if err != nil {
+						return nil, fmt.Errorf("getty: getting a token: %w", err)
+					}
+					tok = t
 				}
-				tok = t
-				t.SetAuthHeader(r)
+				tok.SetAuthHeader(r)
 			}
 		} else {
 			r.Header.Del("Api-Key")
@@ -210,11 +216,10 @@ func (c *Client) do(req *http.Request) (*http.Response, error) {
 		}
 
 		if resp.StatusCode == http.StatusUnauthorized && toAPI && tok != nil && !renewed {
-			c.tokens.reject(tok)
-			t, err := c.tokens.token(ctx)
+			t, err := c.tokens.renew(ctx, tok)
 			if err == nil && t.AccessToken != tok.AccessToken {
 				drain(resp)
-				renewed = true
+				renewed, renewedTok = true, t
 				attempt-- // the renewal retry does not count as a failed attempt
 				continue
 			}
