@@ -138,12 +138,13 @@ func (c *Client) sameOrigin(u *url.URL) bool {
 // only when req goes to the API origin.
 //
 // Retry rules (see RetryPolicy): a GET is retried on transport errors and
-// retryable statuses; any other method only when the connection failed
-// before a byte of the request was written, which is what protects the
-// quota-spending download POST from being sent twice. A 401 answer makes the
-// client renew its token and send the request once more, whatever the
-// method: a 401 is decided by the gateway before the request reaches the
-// download service, so no quota was spent on it.
+// retryable statuses; any other method only when the gateway throttled it
+// (refused before the request reached the download service) or when the
+// connection failed before a byte of the request was written, which is what
+// protects the quota-spending download POST from being sent twice. A 401
+// answer makes the client renew its token and send the request once more,
+// whatever the method: a 401 is decided by the gateway before the request
+// reaches the download service, so no quota was spent on it.
 func (c *Client) do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	toAPI := c.sameOrigin(req.URL)
@@ -237,13 +238,22 @@ func (c *Client) do(req *http.Request) (*http.Response, error) {
 		if hasRA && ra <= c.retry.MaxRetryAfter {
 			wait = max(ra, wait)
 		}
-		if toAPI && isThrottled(resp.StatusCode, resp.Header.Get("X-Error-Detail"), "") {
+		// The per-day limit does not clear in seconds: it holds no request
+		// back and is never waited on.
+		perSecond := gatewayThrottle(resp) == throttledPerSecond
+		if toAPI && perSecond {
 			c.throttle.close(wait)
 			if f := onThrottle(ctx); f != nil {
 				f()
 			}
 		}
-		if !idempotent || !retryableStatus(resp) || attempt >= c.retry.MaxAttempts {
+		// A throttled download POST was refused by the gateway before any
+		// quota was spent; any other answer to it may have spent some.
+		retryable := retryableStatus(resp)
+		if !idempotent {
+			retryable = perSecond
+		}
+		if !retryable || attempt >= c.retry.MaxAttempts {
 			return resp, nil
 		}
 		if hasRA && ra > c.retry.MaxRetryAfter {

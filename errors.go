@@ -32,8 +32,14 @@ var (
 	// or OverageLimitReached.
 	ErrForbidden = errors.New("getty: forbidden")
 	// ErrRateLimited: the account is throttled (429, or 403 with an
-	// X-Error-Detail such as "Account Over Queries Per Second Limit").
+	// X-Error-Detail such as "Account Over Queries Per Second Limit"). It
+	// also matches the per-day limit, ErrDailyLimit.
 	ErrRateLimited = errors.New("getty: rate limited")
+	// ErrDailyLimit: the account's per-day request limit is reached
+	// (X-Error-Detail "Account Over Rate Limit"). Unlike the per-second
+	// limit it does not clear in seconds, so no request waits or is retried
+	// on it. It also matches ErrRateLimited.
+	ErrDailyLimit = errors.New("getty: per-day request limit reached; it does not clear in seconds")
 )
 
 // Errors from following the download redirects.
@@ -99,6 +105,9 @@ func (e *APIError) Error() string {
 	if e.Code == "" && e.Message == "" && e.Body != "" {
 		b.WriteString(": " + printable(snippet(e.Body, 120)))
 	}
+	if e.throttle() == throttledPerDay {
+		b.WriteString("; the per-day request limit is reached: it does not clear in seconds, so retrying now will not help")
+	}
 	return b.String()
 }
 
@@ -113,6 +122,8 @@ func printable(s string) string {
 }
 
 // Is reports whether the error matches one of the package's sentinels.
+// ErrDailyLimit matches ErrRateLimited too, so that code written before it
+// existed still sees the per-day limit as rate limiting.
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrQuotaExhausted:
@@ -125,40 +136,64 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == http.StatusForbidden && !e.throttled()
 	case ErrRateLimited:
 		return e.throttled()
+	case ErrDailyLimit:
+		return e.throttle() == throttledPerDay
 	}
 	return false
 }
 
-// Temporary reports whether retrying later may succeed: throttling and
-// server errors.
+// Temporary reports whether retrying soon may succeed: throttling other
+// than the per-day limit, and server errors.
 func (e *APIError) Temporary() bool {
-	return e.throttled() || e.StatusCode >= 500 || e.StatusCode == http.StatusRequestTimeout
+	return e.throttle() == throttledPerSecond || e.StatusCode >= 500 || e.StatusCode == http.StatusRequestTimeout
 }
 
 // HTTPStatusCode returns the status code.
 func (e *APIError) HTTPStatusCode() int { return e.StatusCode }
 
-func (e *APIError) throttled() bool {
-	return isThrottled(e.StatusCode, e.Detail, e.Message)
-}
+func (e *APIError) throttled() bool { return e.throttle() != notThrottled }
 
-// isThrottled: 429, or Getty's gateway answering 403 with a rate-limit
-// explanation in X-Error-Detail (or its message).
-func isThrottled(status int, detail, message string) bool {
-	if status == http.StatusTooManyRequests {
-		return true
+func (e *APIError) throttle() throttle { return throttleKind(e.StatusCode, e.Detail, e.Message) }
+
+// throttle is how the gateway limits the account.
+type throttle int
+
+const (
+	notThrottled throttle = iota
+	// throttledPerSecond: the per-second limit ("Account Over Queries Per
+	// Second Limit"), or a 429 without a per-day explanation: it clears
+	// in a moment, and the request was refused before any quota was spent.
+	throttledPerSecond
+	// throttledPerDay: the per-day limit ("Account Over Rate Limit"); it
+	// does not clear in seconds.
+	throttledPerDay
+)
+
+// throttleKind classifies a 429, or Getty's gateway answering 403 with a
+// rate-limit explanation in X-Error-Detail (or its message). The gateway's
+// explanations name the account's or the developer's limits: "Over Queries
+// Per Second Limit" and "Over Qps" per second, "Over Rate Limit" and "Over
+// Rate" per day.
+func throttleKind(status int, detail, message string) throttle {
+	if status != http.StatusTooManyRequests && status != http.StatusForbidden {
+		return notThrottled
 	}
-	if status != http.StatusForbidden {
-		return false
-	}
-	for _, s := range []string{detail, message} {
-		s = strings.ToLower(s)
-		if strings.Contains(s, "rate limit") || strings.Contains(s, "queries per second") ||
-			strings.Contains(s, "throttl") {
-			return true
+	texts := []string{strings.ToLower(detail), strings.ToLower(message)}
+	for _, s := range texts {
+		if strings.Contains(s, "over rate") || strings.Contains(s, "per day") || strings.Contains(s, "daily") {
+			return throttledPerDay
 		}
 	}
-	return false
+	if status == http.StatusTooManyRequests {
+		return throttledPerSecond
+	}
+	for _, s := range texts {
+		if strings.Contains(s, "queries per second") || strings.Contains(s, "over qps") ||
+			strings.Contains(s, "rate limit") || strings.Contains(s, "throttl") {
+			return throttledPerSecond
+		}
+	}
+	return notThrottled
 }
 
 // maxErrorBody caps how much of an error body is read.

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-var allSentinels = []error{ErrQuotaExhausted, ErrNotFound, ErrUnauthorized, ErrForbidden, ErrRateLimited}
+var allSentinels = []error{ErrQuotaExhausted, ErrNotFound, ErrUnauthorized, ErrForbidden, ErrRateLimited, ErrDailyLimit}
 
 func TestAPIErrorShapes(t *testing.T) {
 	tests := []struct {
@@ -47,12 +47,17 @@ func TestAPIErrorShapes(t *testing.T) {
 		{
 			name: "throttled 403 by message", status: 403, contentType: "application/json",
 			body: `{"message":"Account Over Rate Limit"}`, wantMessage: "Account Over Rate Limit",
-			want: []error{ErrRateLimited},
+			want: []error{ErrRateLimited, ErrDailyLimit},
 		},
 		{
 			name: "429 gateway", status: 429, contentType: "application/json",
 			header: map[string]string{"X-Error-Detail": "Account Over Rate Limit"},
 			body:   `{"message":"Too Many Requests"}`, wantMessage: "Too Many Requests", wantDetail: "Account Over Rate Limit",
+			want: []error{ErrRateLimited, ErrDailyLimit},
+		},
+		{
+			name: "429 without detail", status: 429, contentType: "application/json",
+			body: `{"message":"Too Many Requests"}`, wantMessage: "Too Many Requests",
 			want: []error{ErrRateLimited},
 		},
 		{

@@ -12,14 +12,21 @@ import (
 
 // RetryPolicy says how failed requests are retried.
 //
-// Only requests that cannot spend download quota are retried: GET requests
-// (the listing and the delivery of an image) on a transport error or a 408,
-// 429, 500, 502, 503 or 504 answer or a throttling 403, and any request,
-// including the download POST, whose connection failed before any of it was
-// written. The download POST is never retried once it may have reached the
-// server. Waits grow exponentially from MinBackoff to MaxBackoff with jitter;
-// a Retry-After header is honoured up to MaxRetryAfter. Waiting stops as soon
-// as the request's context ends.
+// Only requests that cannot spend download quota twice are retried:
+//   - GET requests (the listing and the delivery of an image) on a transport
+//     error or a 408, 429, 500, 502, 503 or 504 answer or a throttling 403;
+//   - the download POST when the gateway throttled it (429, or 403 with
+//     X-Error-Detail "Account Over Queries Per Second Limit"): the gateway
+//     refused it before any quota was spent;
+//   - any request whose connection failed before any of it was written.
+//
+// The download POST is never retried after any other answer, or after a
+// connection failure once it may have reached the server. Nothing is
+// retried on the per-day limit (ErrDailyLimit), which does not clear in
+// seconds, or on a malformed response, which is not transient. Waits grow
+// exponentially from MinBackoff to MaxBackoff with jitter; a Retry-After
+// header is honoured up to MaxRetryAfter. Waiting stops as soon as the
+// request's context ends.
 //
 // A zero field takes its default.
 type RetryPolicy struct {
@@ -91,11 +98,19 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 // retrying.
 func retryableStatus(resp *http.Response) bool {
 	switch resp.StatusCode {
-	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
+	case http.StatusRequestTimeout, http.StatusInternalServerError,
 		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return true
 	}
-	return isThrottled(resp.StatusCode, resp.Header.Get("X-Error-Detail"), "")
+	return gatewayThrottle(resp) == throttledPerSecond
+}
+
+// gatewayThrottle classifies a throttling answer by its status and
+// X-Error-Detail header, the gateway's own marker; a 403 whose body alone
+// mentions a limit could come from the download service and is not taken
+// for throttling here.
+func gatewayThrottle(resp *http.Response) throttle {
+	return throttleKind(resp.StatusCode, resp.Header.Get("X-Error-Detail"), "")
 }
 
 // retryAfter parses a Retry-After header (seconds or an HTTP date); ok is

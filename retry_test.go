@@ -3,9 +3,12 @@ package getty
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,8 +23,17 @@ func TestPOSTNotRetriedOnceItReachedTheServer(t *testing.T) {
 		{"503", func(t *testing.T, w http.ResponseWriter) {
 			writeJSON(w, 503, map[string]string{"message": "Service Unavailable"})
 		}},
-		{"429", func(t *testing.T, w http.ResponseWriter) {
-			writeJSON(w, 429, map[string]string{"message": "Too Many Requests"})
+		{"500", func(t *testing.T, w http.ResponseWriter) {
+			writeJSON(w, 500, map[string]string{"ErrorCode": "SystemError"})
+		}},
+		{"403 quota exhausted", func(t *testing.T, w http.ResponseWriter) {
+			writeJSON(w, 403, map[string]string{"ErrorCode": "OverageLimitReached", "ErrorMessage": "limit"})
+		}},
+		{"403 no access to product type", func(t *testing.T, w http.ResponseWriter) {
+			writeJSON(w, 403, map[string]string{"ErrorCode": "NoAccessToProductType"})
+		}},
+		{"403 without the gateway's throttling header", func(t *testing.T, w http.ResponseWriter) {
+			writeJSON(w, 403, map[string]string{"message": "Forbidden"})
 		}},
 	}
 	for _, tt := range tests {
@@ -255,6 +267,141 @@ func TestParseRetryAfter(t *testing.T) {
 		got, ok := retryAfter(h, now)
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("retryAfter(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+// throttlePOST answers a download POST as the gateway does when throttling
+// the account per second: 429, or 403 with X-Error-Detail.
+func throttlePOST(w http.ResponseWriter, status int, retryAfter string) {
+	w.Header().Set("X-Error-Detail", "Account Over Queries Per Second Limit")
+	if retryAfter != "" {
+		w.Header().Set("Retry-After", retryAfter)
+	}
+	writeJSON(w, status, map[string]string{"message": "Account Over Queries Per Second Limit"})
+}
+
+func TestThrottledPOSTRetried(t *testing.T) {
+	// The gateway throttles the first three POSTs, alternating 429 and 403;
+	// the fourth reaches the download service, which spends one download.
+	answers := []int{429, 403, 429}
+	var posts, downloads atomic.Int64
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/v3/downloads/images/{id}", func(w http.ResponseWriter, r *http.Request) {
+		n := int(posts.Add(1))
+		if body, _ := io.ReadAll(r.Body); string(body) != `{"download_notes":"n"}` {
+			t.Errorf("POST %d: body %q", n, body)
+		}
+		if n <= len(answers) {
+			throttlePOST(w, answers[n-1], "")
+			return
+		}
+		downloads.Add(1)
+		writeJSON(w, 200, map[string]string{"uri": "https://delivery.example/x.jpg"})
+	})
+	_, base := newAPI(t, mux)
+	c := newClient(t, base) // fastRetry: 4 attempts
+	uri, err := c.DownloadURL(t.Context(), "42", &DownloadOptions{Notes: "n"})
+	if err != nil || uri != "https://delivery.example/x.jpg" {
+		t.Fatalf("DownloadURL = %q, %v", uri, err)
+	}
+	if posts.Load() != 4 || downloads.Load() != 1 {
+		t.Errorf("%d POSTs and %d downloads, want 4 and 1", posts.Load(), downloads.Load())
+	}
+}
+
+func TestThrottledPOSTRetryAfter(t *testing.T) {
+	tests := []struct {
+		name       string
+		retryAfter string
+		wantPOSTs  int64
+	}{
+		{"within the cap: waited for", "1", 2},
+		{"above the cap: returned at once", "120", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var posts atomic.Int64
+			var mu sync.Mutex
+			var arrivals []time.Time
+			mux := http.NewServeMux()
+			mux.HandleFunc("POST /api/v3/downloads/images/{id}", func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				arrivals = append(arrivals, time.Now())
+				mu.Unlock()
+				if posts.Add(1) == 1 {
+					throttlePOST(w, 429, tt.retryAfter)
+					return
+				}
+				writeJSON(w, 200, map[string]string{"uri": "https://delivery.example/x.jpg"})
+			})
+			_, base := newAPI(t, mux)
+			c := newClient(t, base, WithToken(validToken()),
+				WithRetry(RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxRetryAfter: 5 * time.Second}))
+			_, err := c.DownloadURL(t.Context(), "42", nil)
+			if posts.Load() != tt.wantPOSTs {
+				t.Fatalf("%d POSTs, want %d", posts.Load(), tt.wantPOSTs)
+			}
+			if tt.wantPOSTs == 1 {
+				var apiErr *APIError
+				if !errors.As(err, &apiErr) || apiErr.RetryAfter != 120*time.Second || !errors.Is(err, ErrRateLimited) {
+					t.Errorf("err = %v, want the 429 with its Retry-After", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The server saw the second POST no sooner than it asked.
+			if gap := arrivals[1].Sub(arrivals[0]); gap < 900*time.Millisecond {
+				t.Errorf("the POST was resent %v after a Retry-After of 1s", gap)
+			}
+		})
+	}
+}
+
+func TestDailyLimitNotRetried(t *testing.T) {
+	for _, status := range []int{403, 429} {
+		for _, method := range []string{"GET", "POST"} {
+			t.Run(fmt.Sprintf("%s %d", method, status), func(t *testing.T) {
+				var n atomic.Int64
+				daily := func(w http.ResponseWriter, r *http.Request) {
+					n.Add(1)
+					w.Header().Set("X-Error-Detail", "Account Over Rate Limit")
+					writeJSON(w, status, map[string]string{"message": "Account Over Rate Limit"})
+				}
+				mux := http.NewServeMux()
+				mux.HandleFunc("GET /api/v3/downloads", daily)
+				mux.HandleFunc("POST /api/v3/downloads/images/{id}", daily)
+				_, base := newAPI(t, mux)
+				c := newClient(t, base)
+				var err error
+				if method == "GET" {
+					_, err = c.ListDownloads(t.Context(), nil)
+				} else {
+					_, err = c.DownloadURL(t.Context(), "42", nil)
+				}
+				if n.Load() != 1 {
+					t.Errorf("%d requests, want 1: the per-day limit is not waited on", n.Load())
+				}
+				if !errors.Is(err, ErrDailyLimit) || !errors.Is(err, ErrRateLimited) || errors.Is(err, ErrForbidden) {
+					t.Errorf("err = %v, want ErrDailyLimit and ErrRateLimited, not ErrForbidden", err)
+				}
+				var apiErr *APIError
+				if !errors.As(err, &apiErr) || apiErr.Temporary() {
+					t.Errorf("err = %v: an *APIError that is not Temporary expected", err)
+				}
+				if msg := err.Error(); !strings.Contains(msg, "per-day") || !strings.Contains(msg, "does not clear in seconds") {
+					t.Errorf("Error() = %q does not say the per-day limit does not clear in seconds", msg)
+				}
+				// No other request of the client is held back by it.
+				c.throttle.mu.Lock()
+				until := c.throttle.until
+				c.throttle.mu.Unlock()
+				if !until.IsZero() {
+					t.Errorf("the per-day limit holds the client's requests back until %v", until)
+				}
+			})
 		}
 	}
 }
