@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/textproto"
 	"net/url"
 	"sync/atomic"
 	"syscall"
@@ -144,7 +145,8 @@ func (c *Client) sameOrigin(u *url.URL) bool {
 // protects the quota-spending download POST from being sent twice. A 401
 // answer makes the client renew its token and send the request once more,
 // whatever the method: a 401 is decided by the gateway before the request
-// reaches the download service, so no quota was spent on it.
+// reaches the download service, so no quota was spent on it. A malformed
+// response is not retried: the server answered, and would answer the same.
 func (c *Client) do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	toAPI := c.sameOrigin(req.URL)
@@ -190,10 +192,11 @@ func (c *Client) do(req *http.Request) (*http.Response, error) {
 			r.Header.Del("Authorization")
 		}
 
-		var wrote atomic.Bool
+		var wrote, answered atomic.Bool
 		trace := &httptrace.ClientTrace{
-			WroteHeaders: func() { wrote.Store(true) },
-			WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
+			WroteHeaders:         func() { wrote.Store(true) },
+			WroteRequest:         func(httptrace.WroteRequestInfo) { wrote.Store(true) },
+			GotFirstResponseByte: func() { answered.Store(true) },
 		}
 		r = r.WithContext(httptrace.WithClientTrace(ctx, trace))
 		resp, err := c.hc.Do(r)
@@ -203,11 +206,22 @@ func (c *Client) do(req *http.Request) (*http.Response, error) {
 				ue.URL = redactURL(req.URL)
 			}
 			if ctx.Err() != nil {
+				if !idempotent && wrote.Load() {
+					return nil, &requestError{err: err, maybeCharged: true}
+				}
 				return nil, err
 			}
+			// Whether the request may have reached the server: the trace
+			// says it was written, or the error is not one of connecting.
+			reached := wrote.Load() || !notConnected(err)
+			if malformedResponse(err, answered.Load()) {
+				return nil, &requestError{err: err, malformed: true, maybeCharged: !idempotent}
+			}
 			lastErr = err
-			retryable := idempotent || (!wrote.Load() && notConnected(err))
-			if !retryable || attempt >= c.retry.MaxAttempts {
+			if !idempotent && reached {
+				return nil, &requestError{err: err, maybeCharged: true}
+			}
+			if attempt >= c.retry.MaxAttempts {
 				return nil, err
 			}
 			if err := sleep(ctx, c.retry.backoff(attempt)); err != nil {
@@ -264,6 +278,61 @@ func (c *Client) do(req *http.Request) (*http.Response, error) {
 			return nil, joinCtx(err, lastErr)
 		}
 	}
+}
+
+// requestError is a failed exchange with what it means for the caller: a
+// malformed response (not retried), and whether a request that spends quota
+// may have been processed though no answer was read.
+type requestError struct {
+	err          error
+	malformed    bool
+	maybeCharged bool
+}
+
+func (e *requestError) Error() string {
+	msg := e.err.Error()
+	switch {
+	case e.malformed && e.maybeCharged:
+		msg += " (a malformed response, not retried)"
+	case e.malformed:
+		return msg + " (a malformed response, not retried)"
+	}
+	if e.maybeCharged {
+		msg += "; the request may have reached Getty, so the download may already be charged: " +
+			"check the download history (getty downloads list, or Client.ListDownloads) before trying again"
+	}
+	return msg
+}
+
+func (e *requestError) Unwrap() error { return e.err }
+
+// malformedResponse reports whether err says the server's answer could not
+// be parsed (a bad status line, header line or Content-Length): the server
+// answered, and would answer the same again. net/http reports these as
+// textproto.ProtocolError or as plain errors; what tells them apart from a
+// connection that broke mid-answer is that a response byte arrived
+// (answered, from httptrace) and the error is not an I/O failure.
+func malformedResponse(err error, answered bool) bool {
+	var pe textproto.ProtocolError
+	if errors.As(err, &pe) {
+		return true
+	}
+	return answered && !ioFailure(err)
+}
+
+// ioFailure reports whether err is a failure of the connection itself
+// (closed, reset, timed out), which a retry may not meet again.
+func ioFailure(err error) bool {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // notConnected reports whether err comes from establishing the connection

@@ -3,9 +3,12 @@ package getty
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"html"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -53,8 +56,9 @@ var (
 // APIError is an HTTP error answer from the API or the delivery host. Getty's
 // error shapes are all parsed: application errors
 // {"ErrorCode","ErrorMessage"}, gateway errors {"message"} and the older
-// {"code","message"}; any other body (an HTML 502 page) is kept as a
-// snippet.
+// {"code","message"}; any other body is kept in Body, and Error() quotes
+// the start of a text body but only summarizes an HTML page (a proxy's 502)
+// by its title or size.
 type APIError struct {
 	// StatusCode is the HTTP status code.
 	StatusCode int
@@ -75,8 +79,11 @@ type APIError struct {
 	// information, and the values of query parameters other than the API's
 	// documented ones (signatures, tokens) replaced by "REDACTED".
 	RequestURL string
-	// Body is the start of the response body (at most 1 KiB).
+	// Body is the start of the response body (at most 1 KiB), as sent:
+	// Error() never quotes markup, it summarizes an HTML page.
 	Body string
+
+	summary string // what Error() says of a body with no error message
 }
 
 // Error describes the failure on one line.
@@ -102,13 +109,108 @@ func (e *APIError) Error() string {
 	if e.Detail != "" && e.Detail != e.Message {
 		b.WriteString(" (" + printable(e.Detail) + ")")
 	}
-	if e.Code == "" && e.Message == "" && e.Body != "" {
-		b.WriteString(": " + printable(snippet(e.Body, 120)))
+	if e.Code == "" && e.Message == "" {
+		s := e.summary
+		if s == "" {
+			s = summarizeBody(e.Body, "", len(e.Body))
+		}
+		if s != "" {
+			b.WriteString(": " + s)
+		}
 	}
 	if e.throttle() == throttledPerDay {
 		b.WriteString("; the per-day request limit is reached: it does not clear in seconds, so retrying now will not help")
 	}
 	return b.String()
+}
+
+// summarizeBody describes an error body that carries no error message for
+// a one-line error, never quoting markup: the start of a text body; for an
+// HTML page (a proxy's 502), its title or first heading, or else its size;
+// for an XML error (a storage service behind the delivery host), its Code
+// and Message, or else its size. n is the body's length, of which body may
+// be the start.
+func summarizeBody(body, contentType string, n int) string {
+	trimmed := strings.TrimSpace(strings.TrimPrefix(body, "\ufeff"))
+	if trimmed == "" {
+		return ""
+	}
+	mt, _, _ := mime.ParseMediaType(contentType)
+	lower := strings.ToLower(trimmed)
+	isHTML := mt == "text/html" || mt == "application/xhtml+xml" ||
+		strings.HasPrefix(lower, "<!doctype html") || strings.Contains(lower, "<html")
+	isXML := mt == "text/xml" || mt == "application/xml" || strings.HasSuffix(mt, "+xml")
+	if !isHTML && !isXML && !strings.HasPrefix(trimmed, "<") {
+		return printable(snippet(trimmed, 120))
+	}
+	size := fmt.Sprintf("%d bytes", n)
+	if n >= maxErrorBody {
+		size = fmt.Sprintf("at least %d bytes", n)
+	}
+	if isHTML {
+		for _, tag := range []string{"title", "h1"} {
+			if t := elementText(trimmed, tag); t != "" {
+				return fmt.Sprintf("an HTML page titled %q (%s)", printable(snippet(t, 80)), size)
+			}
+		}
+		return "an HTML page of " + size
+	}
+	var xe struct {
+		Code    string `xml:"Code"`
+		Message string `xml:"Message"`
+	}
+	if xml.Unmarshal([]byte(trimmed), &xe) == nil {
+		code := strings.Join(strings.Fields(xe.Code), " ")
+		msg := strings.Join(strings.Fields(xe.Message), " ")
+		switch {
+		case code != "" && msg != "":
+			return printable(snippet(code+": "+msg, 120))
+		case code != "" || msg != "":
+			return printable(snippet(code+msg, 120))
+		}
+	}
+	return "an XML document of " + size
+}
+
+// elementText returns the text of the first <tag> element of an HTML
+// document, its entities decoded and any markup inside it dropped.
+func elementText(doc, tag string) string {
+	lower := strings.ToLower(doc)
+	start := -1
+	for i := 0; ; {
+		j := strings.Index(lower[i:], "<"+tag)
+		if j < 0 {
+			return ""
+		}
+		i += j + 1 + len(tag)
+		if i == len(lower) || strings.ContainsRune(" \t\r\n/>", rune(lower[i])) {
+			start = i
+			break
+		}
+	}
+	gt := strings.IndexByte(lower[start:], '>')
+	if gt < 0 {
+		return ""
+	}
+	start += gt + 1
+	end := strings.Index(lower[start:], "</"+tag)
+	if end < 0 {
+		return ""
+	}
+	inner := doc[start : start+end]
+	var b strings.Builder
+	depth := 0
+	for _, r := range inner {
+		switch {
+		case r == '<':
+			depth++
+		case r == '>' && depth > 0:
+			depth--
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	return strings.Join(strings.Fields(html.UnescapeString(b.String())), " ")
 }
 
 // printable replaces control characters (C0, DEL, C1) with '?'.
@@ -231,6 +333,9 @@ func newAPIError(resp *http.Response) *APIError {
 		}
 	}
 	e.Body = truncateUTF8(string(body), 1024)
+	if e.Code == "" && e.Message == "" {
+		e.summary = summarizeBody(string(body), resp.Header.Get("Content-Type"), len(body))
+	}
 	return e
 }
 

@@ -2,6 +2,7 @@ package getty
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -230,5 +231,62 @@ func TestAPIErrorMessageHasNoControlCharacters(t *testing.T) {
 		if strings.ContainsAny(msg, "\x1b\x07\r\n\u009b") {
 			t.Errorf("Error() = %q carries control characters", msg)
 		}
+	}
+}
+
+// nginx502 is the page nginx serves when its upstream fails.
+const nginx502 = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.25.3</center>\r\n</body>\r\n</html>\r\n"
+
+func TestErrorMessageSummarizesMarkup(t *testing.T) {
+	long := "<!DOCTYPE html><html><head>" + strings.Repeat("<meta name=\"x\" content=\"y\">", 200) +
+		"<title>Service &amp; Gateway\n  Unavailable</title></head><body>" + strings.Repeat("<p>filler</p>", 100) + "</body></html>"
+	tests := []struct {
+		name        string
+		contentType string
+		body        string
+		want        string // in the message
+	}{
+		{"nginx 502", "text/html", nginx502, `an HTML page titled "502 Bad Gateway" (` + fmt.Sprint(len(nginx502)) + " bytes)"},
+		{"heading only", "text/html; charset=utf-8", "<html><body><h1 class=x>Bad <b>Gateway</b></h1></body></html>", `an HTML page titled "Bad Gateway"`},
+		{"no title", "text/html", "<html><body><p>Oops</p></body></html>", "an HTML page of 37 bytes"},
+		{"title beyond the kept 1 KiB", "text/html", long, `an HTML page titled "Service & Gateway Unavailable"`},
+		{"HTML sent as text/plain", "text/plain", "<!doctype html><html><title>Gateway Timeout</title></html>", `an HTML page titled "Gateway Timeout"`},
+		{"XML error", "application/xml", "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>", "AccessDenied: Request has expired"},
+		{"XML without a code", "application/xml", "<Status><Value>down</Value></Status>", "an XML document of 36 bytes"},
+		{"plain text is quoted", "text/plain", "upstream connect error or disconnect/reset before headers", "upstream connect error or disconnect/reset before headers"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mux := http.NewServeMux()
+			mux.HandleFunc("GET /api/v3/downloads", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tt.contentType)
+				w.WriteHeader(http.StatusBadGateway)
+				_, _ = io.WriteString(w, tt.body)
+			})
+			_, base := newAPI(t, mux)
+			c := newClient(t, base, WithRetry(NoRetry))
+			_, err := c.ListDownloads(t.Context(), nil)
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) {
+				t.Fatalf("err = %v", err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tt.want) {
+				t.Errorf("Error() = %q, want it to contain %q", msg, tt.want)
+			}
+			if strings.ContainsAny(msg, "<>") || strings.Contains(msg, "nginx") {
+				t.Errorf("Error() = %q quotes markup", msg)
+			}
+			if apiErr.Body != truncateUTF8(tt.body, 1024) {
+				t.Errorf("Body = %q, want the body as sent", apiErr.Body)
+			}
+		})
+	}
+}
+
+func TestErrorMessageSummarizesMarkupOfAConstructedError(t *testing.T) {
+	e := &APIError{StatusCode: 502, Body: nginx502}
+	if msg := e.Error(); !strings.Contains(msg, `titled "502 Bad Gateway"`) || strings.Contains(msg, "<") {
+		t.Errorf("Error() = %q", msg)
 	}
 }

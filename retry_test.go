@@ -7,9 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/textproto"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -403,5 +406,202 @@ func TestDailyLimitNotRetried(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+func TestDroppedPOSTSaysItMayBeCharged(t *testing.T) {
+	var posts atomic.Int64
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/v3/downloads/images/{id}", func(w http.ResponseWriter, r *http.Request) {
+		posts.Add(1)
+		_, _ = io.ReadAll(r.Body)
+		hangUp(t, w)
+	})
+	_, base := newAPI(t, mux)
+	c := newClient(t, base)
+	for name, call := range map[string]func() error{
+		"DownloadURL": func() error { _, err := c.DownloadURL(t.Context(), "42", nil); return err },
+		"OpenImage":   func() error { _, err := c.OpenImage(t.Context(), "42", nil); return err },
+	} {
+		posts.Store(0)
+		err := call()
+		if err == nil {
+			t.Fatalf("%s: no error", name)
+		}
+		msg := err.Error()
+		for _, want := range []string{"may already be charged", "getty downloads list", "ListDownloads"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("%s: error %q lacks %q", name, msg, want)
+			}
+		}
+		if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("%s: error %q does not wrap the transport's EOF", name, msg)
+		}
+		if posts.Load() != 1 {
+			t.Errorf("%s: %d POSTs, want 1", name, posts.Load())
+		}
+	}
+}
+
+func TestUnsentPOSTIsNotSaidCharged(t *testing.T) {
+	mux := http.NewServeMux()
+	_, base := newAPI(t, mux)
+	c := newClient(t, base, WithToken(validToken()), WithRetry(NoRetry),
+		WithTransport(&dialFailOnce{next: http.DefaultTransport}))
+	_, err := c.DownloadURL(t.Context(), "42", nil)
+	if err == nil || strings.Contains(err.Error(), "charged") {
+		t.Errorf("err = %v: a POST that never left says nothing of a charge", err)
+	}
+}
+
+// rawAnswer hijacks the connection, writes raw as the response and closes
+// the connection.
+func rawAnswer(t *testing.T, w http.ResponseWriter, raw string) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		t.Error("response writer cannot be hijacked")
+		return
+	}
+	conn, buf, err := hj.Hijack()
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer conn.Close()
+	_, _ = buf.WriteString(raw)
+	_ = buf.Flush()
+}
+
+const okPage = `{"result_count":0,"downloads":[]}`
+
+func TestMalformedResponseNotRetried(t *testing.T) {
+	tests := []struct {
+		name string
+		raw  string
+	}{
+		{"bad Content-Length", "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 12x\r\n\r\n" + okPage},
+		{"header line without a colon", "HTTP/1.1 200 OK\r\nContent-Type application/json\r\nContent-Length: 2\r\n\r\n{}"},
+		{"two Content-Lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}"},
+		{"malformed status line", "HTTP/1.1 2OO OK\r\nContent-Length: 2\r\n\r\n{}"},
+		{"unsupported transfer encoding", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var gets, posts atomic.Int64
+			mux := http.NewServeMux()
+			mux.HandleFunc("GET /api/v3/downloads", func(w http.ResponseWriter, r *http.Request) {
+				gets.Add(1)
+				rawAnswer(t, w, tt.raw)
+			})
+			mux.HandleFunc("POST /api/v3/downloads/images/{id}", func(w http.ResponseWriter, r *http.Request) {
+				posts.Add(1)
+				rawAnswer(t, w, tt.raw)
+			})
+			_, base := newAPI(t, mux)
+			c := newClient(t, base) // fastRetry: 4 attempts
+
+			_, err := c.ListDownloads(t.Context(), nil)
+			if err == nil || !strings.Contains(err.Error(), "malformed response, not retried") {
+				t.Errorf("GET: err = %v, want it named a malformed response", err)
+			}
+			if gets.Load() != 1 {
+				t.Errorf("the GET was sent %d times, want 1", gets.Load())
+			}
+
+			_, err = c.DownloadURL(t.Context(), "42", nil)
+			if err == nil || !strings.Contains(err.Error(), "malformed response") || !strings.Contains(err.Error(), "may already be charged") {
+				t.Errorf("POST: err = %v, want a malformed response that may have been charged", err)
+			}
+			if posts.Load() != 1 {
+				t.Errorf("the POST was sent %d times, want 1", posts.Load())
+			}
+		})
+	}
+}
+
+func TestBrokenResponseStillRetried(t *testing.T) {
+	// The connection closed at the end of a line of the headers: a
+	// connection that broke, which a retry may not meet again. (Cut within a
+	// line, net/http reports the partial line as malformed: that is not
+	// retried.)
+	for name, raw := range map[string]string{
+		"after the status line": "HTTP/1.1 200 OK\r\n",
+		"after a header":        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			var n atomic.Int64
+			mux := http.NewServeMux()
+			mux.HandleFunc("GET /api/v3/downloads", func(w http.ResponseWriter, r *http.Request) {
+				if n.Add(1) == 1 {
+					rawAnswer(t, w, raw)
+					return
+				}
+				writeJSON(w, 200, map[string]any{"result_count": 0})
+			})
+			_, base := newAPI(t, mux)
+			c := newClient(t, base)
+			if _, err := c.ListDownloads(t.Context(), nil); err != nil {
+				t.Fatal(err)
+			}
+			if n.Load() != 2 {
+				t.Errorf("%d requests, want 2", n.Load())
+			}
+		})
+	}
+}
+
+func TestMalformedResponseClassification(t *testing.T) {
+	tests := []struct {
+		name     string
+		err      error
+		answered bool
+		want     bool
+	}{
+		{"reset after the first byte", &net.OpError{Op: "read", Err: syscall.ECONNRESET}, true, false},
+		{"EOF within the headers", io.ErrUnexpectedEOF, true, false},
+		{"header timeout", &url.Error{Op: "Get", Err: timeoutErr{}}, true, false},
+		{"bad Content-Length", fmt.Errorf("bad Content-Length %q", "x"), true, true},
+		{"header line", &url.Error{Op: "Get", Err: textproto.ProtocolError("malformed MIME header line")}, false, true},
+		{"no answer at all", errors.New("something"), false, false},
+	}
+	for _, tt := range tests {
+		if got := malformedResponse(tt.err, tt.answered); got != tt.want {
+			t.Errorf("%s: malformedResponse = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string   { return "timeout awaiting response headers" }
+func (timeoutErr) Timeout() bool   { return true }
+func (timeoutErr) Temporary() bool { return true }
+
+func TestPOSTCanceledAfterSendingSaysItMayBeCharged(t *testing.T) {
+	received := make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/v3/downloads/images/{id}", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body)
+		close(received)
+		<-r.Context().Done() // the client gives up before the answer
+	})
+	_, base := newAPI(t, mux)
+	c := newClient(t, base)
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		<-received
+		cancel()
+	}()
+	_, err := c.DownloadURL(ctx, "42", nil)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(fmt.Sprint(err), "may already be charged") {
+		t.Errorf("err = %v, want context.Canceled and that the download may be charged", err)
+	}
+
+	// Canceled before anything was sent: nothing to check.
+	ctx, cancel = context.WithCancel(t.Context())
+	cancel()
+	_, err = c.DownloadURL(ctx, "42", nil)
+	if !errors.Is(err, context.Canceled) || strings.Contains(fmt.Sprint(err), "charged") {
+		t.Errorf("err = %v, want context.Canceled alone", err)
 	}
 }
