@@ -11,10 +11,12 @@
 //     however many goroutines need one. See [New] and the With options.
 //   - Typed errors: every non-success answer is an [*APIError]; use
 //     errors.Is with [ErrQuotaExhausted], [ErrNotFound], [ErrUnauthorized],
-//     [ErrForbidden] or [ErrRateLimited].
+//     [ErrForbidden], [ErrRateLimited] or [ErrDailyLimit]; deadlines give a
+//     [*TimeoutError].
 //   - Retries that never spend quota twice: GET requests and connections
 //     that never reached the server are retried with backoff; the download
-//     POST is not retried once it may have reached the server.
+//     POST is retried only when the gateway throttled it before spending
+//     quota, never once it may have reached the download service.
 //   - Listing: [Client.ListDownloads] for one page, [Client.Downloads] for
 //     an iterator over every page, with an optional bounded prefetch.
 //   - Downloads: [Client.DownloadURL] for the URL, [Client.OpenImage] to
@@ -24,7 +26,8 @@
 //
 // A Client has no global state and is safe for concurrent use. Methods take
 // a context first; large downloads are bounded by the context, not by a
-// client-wide timeout.
+// client-wide timeout, and a silent server by the response-header and stall
+// timeouts ([WithResponseHeaderTimeout], [WithStallTimeout]).
 //
 // For tests, package gettytest runs a fake Getty server, and package
 // contract validates traffic against the spec.
