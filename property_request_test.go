@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"math"
 	"net/http"
 	"net/url"
@@ -52,6 +53,22 @@ func enumOption(t *rapid.T, known []string, unknown *rapid.Generator[string], la
 		return unknown.Draw(t, label)
 	}
 	return rapid.SampledFrom(known).Draw(t, label)
+}
+
+// checkEnumCoverage fails t if a full run (at least rapid's default 100
+// checks) never drew one of an enum's values.
+func checkEnumCoverage(t *testing.T, name string, values []string, seen map[string]bool) {
+	if t.Failed() {
+		return
+	}
+	if n, _ := strconv.Atoi(flag.Lookup("rapid.checks").Value.String()); n < 100 || testing.Short() {
+		return
+	}
+	for _, v := range values {
+		if !seen[v] {
+			t.Errorf("%s %q was never drawn", name, v)
+		}
+	}
 }
 
 // dateGen generates instants in zones from UTC-14 to UTC+14, dates only
@@ -232,6 +249,8 @@ func TestPropertyListOptionsRequests(t *testing.T) {
 	api, c, report := newRecorded(t)
 	api.script(http.MethodGet, listJSON)
 	ctx := context.Background()
+	seen := map[string]bool{}
+	defer checkEnumCoverage(t, "product_type", known, seen)
 	rapid.Check(t, func(t *rapid.T) {
 		o := getty.ListOptions{
 			Page:             rapid.OneOf(rapid.Just(0), rapid.IntRange(-3, 3), rapid.IntRange(1, 1<<20), rapid.SampledFrom([]int{math.MaxInt32, -1, math.MinInt})).Draw(t, "page"),
@@ -253,6 +272,7 @@ func TestPropertyListOptionsRequests(t *testing.T) {
 				o.DateTo = o.DateFrom.Add(time.Duration(rapid.Int64Range(-6, 48).Draw(t, "hours")) * time.Hour).In(o.DateTo.Location())
 			}
 		}
+		seen[string(o.ProductType)] = true
 		invalid := o.Page < 0 || o.PageSize < 0 || o.PageSize > getty.MaxPageSize || o.Prefetch < 0 ||
 			(!o.DateFrom.IsZero() && !o.DateTo.IsZero() && o.DateFrom.After(o.DateTo))
 		wantViolations := map[string]bool{}
@@ -373,6 +393,9 @@ func TestPropertyDownloadOptionsRequests(t *testing.T) {
 		rapid.SampledFrom([]string{"", ".", "..", "a/b", "a%2Fb", "a b", "é", "a?b", "a#b", "\x00", "..."}),
 	)
 	optional := func(g *rapid.Generator[string]) *rapid.Generator[string] { return rapid.OneOf(rapid.Just(""), g) }
+	seenProducts, seenFiles := map[string]bool{}, map[string]bool{}
+	defer checkEnumCoverage(t, "product_type", knownProducts, seenProducts)
+	defer checkEnumCoverage(t, "file_type", knownFiles, seenFiles)
 	rapid.Check(t, func(t *rapid.T) {
 		id := idGen.Draw(t, "id")
 		o := getty.DownloadOptions{
@@ -385,6 +408,7 @@ func TestPropertyDownloadOptionsRequests(t *testing.T) {
 			Notes:          optional(rapid.String()).Draw(t, "notes"),
 			AcceptLanguage: acceptLanguage.Draw(t, "accept language"),
 		}
+		seenProducts[string(o.ProductType)], seenFiles[string(o.FileType)] = true, true
 		invalid := o.ProductID < 0 || o.ProductID > math.MaxInt32 || unsendable(o.AcceptLanguage)
 		wantViolations := map[string]bool{}
 		if o.FileType != "" && !slices.Contains(knownFiles, string(o.FileType)) {

@@ -15,10 +15,18 @@ const DefaultSeed = 20261123
 // reproduced by running the test again with the same seed, and leaves no
 // testdata/rapid directory behind) unless the flag was given on the command
 // line or its RAPID_* variable is set. Call it from TestMain after
-// flag.Parse. -rapid.checks keeps rapid's default (100 per property); raise
-// it, and pass -rapid.seed=0 for a random seed, for a longer search:
+// flag.Parse. The number of checks keeps rapid's default, 100 per property
+// (20 with -short). For a longer search with random seeds, set rapid's
+// variables, which every package accepts (a -rapid.* flag fails the
+// packages that do not link rapid):
 //
-//	go test -run Property -rapid.checks=10000 -rapid.seed=0 ./...
+//	RAPID_CHECKS=10000 RAPID_SEED=0 go test -run Property ./...
+//
+// or give the flags to the packages with property tests:
+//
+//	go test -run Property . ./contract ./internal/schemagen -rapid.checks=10000 -rapid.seed=0
+//
+// A failure prints the seed that reproduces it (-rapid.seed=N).
 func SetRapidDefaults() {
 	given := map[string]bool{}
 	flag.Visit(func(f *flag.Flag) { given[f.Name] = true })
