@@ -255,7 +255,15 @@ func (e *APIError) HTTPStatusCode() int { return e.StatusCode }
 
 func (e *APIError) throttled() bool { return e.throttle() != notThrottled }
 
-func (e *APIError) throttle() throttle { return throttleKind(e.StatusCode, e.Detail, e.Message) }
+// throttle classifies e. A 403 that carries an application error code
+// (OverageLimitReached, NoAccessToProductType, ...) was answered by the API
+// itself, not by the gateway that throttles: its code says what it is.
+func (e *APIError) throttle() throttle {
+	if e.StatusCode == http.StatusForbidden && e.Code != "" {
+		return notThrottled
+	}
+	return throttleKind(e.StatusCode, e.Detail, e.Message)
+}
 
 // throttle is how the gateway limits the account.
 type throttle int

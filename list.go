@@ -119,8 +119,32 @@ func (o *ListOptions) validate() error {
 		return fmt.Errorf("getty: ListOptions.PageSize %d is outside 0..%d", o.PageSize, MaxPageSize)
 	case o.Prefetch < 0:
 		return fmt.Errorf("getty: ListOptions.Prefetch %d is negative", o.Prefetch)
-	case !o.DateFrom.IsZero() && !o.DateTo.IsZero() && o.DateFrom.After(o.DateTo):
-		return errors.New("getty: ListOptions.DateFrom is after DateTo")
+	case o.Page > math.MaxInt32:
+		return fmt.Errorf("getty: ListOptions.Page %d is beyond the API's last possible page (%d)", o.Page, math.MaxInt32)
+	}
+	for _, d := range []struct {
+		name string
+		t    time.Time
+	}{{"DateFrom", o.DateFrom}, {"DateTo", o.DateTo}} {
+		if d.t.IsZero() {
+			continue
+		}
+		// The date as sent (in its location, or in UTC with UseTime), and
+		// the date 30 days before, which may be sent for DateTo alone.
+		for _, t := range []time.Time{d.t, d.t.UTC(), d.t.AddDate(0, 0, -30)} {
+			if y := t.Year(); y < 1 || y > 9999 {
+				return fmt.Errorf("getty: ListOptions.%s %s is outside the years 0001-9999 the API takes", d.name, d.t.Format(time.RFC3339))
+			}
+		}
+	}
+	if !o.DateFrom.IsZero() && !o.DateTo.IsZero() {
+		// Compare what is sent: instants with UseTime, otherwise each
+		// date in its own location, which two nearby instants in distant
+		// time zones can invert.
+		from, to := formatDate(o.DateFrom, o.UseTime), formatDate(o.DateTo, o.UseTime)
+		if o.UseTime && o.DateFrom.After(o.DateTo) || !o.UseTime && from > to {
+			return fmt.Errorf("getty: ListOptions.DateFrom (%s) is after DateTo (%s)", from, to)
+		}
 	}
 	return nil
 }
