@@ -54,7 +54,7 @@ contract:
 record:
 	GETTY_CONTRACT_MODE=record $(GO) test -count=1 ./contract_test/...
 
-OASDIFF := $(GO) run github.com/oasdiff/oasdiff
+OASDIFF := $(GO) tool oasdiff
 SPEC_BASE ?= HEAD
 SPEC_HEAD ?= spec/openapi.yaml
 

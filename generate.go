@@ -4,4 +4,4 @@ package getty
 // `make generate` from the module root.
 //
 //go:generate go run ./cmd/specconv -sources spec/sources.yaml -out spec/openapi.yaml
-//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config gen/config.yaml spec/openapi.yaml
+//go:generate go tool oapi-codegen -config gen/config.yaml spec/openapi.yaml

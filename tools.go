@@ -1,8 +1,15 @@
-//go:build tools
+//go:build ignore
 
-// This file pins the command-line tools the Makefile and go generate run, so
-// that they are the versions recorded in go.mod.
-package getty
+// This file lists the command-line tools that go generate and the Makefile
+// run. Their versions are pinned by the tool directives in go.mod, and they
+// run as `go tool oapi-codegen` and `go tool oasdiff`.
+//
+// The ignore build tag keeps this file out of every build and out of
+// `go mod tidy`, so that the tools and their dependencies never reach the
+// go.mod of a module that imports this one (an import here under a "tools"
+// tag would add them all). TestToolsMatchGoMod keeps this list and go.mod's
+// tool block the same.
+package tools
 
 import (
 	_ "github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen"
