@@ -5,9 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/vbauerster/mpb/v8"
@@ -41,7 +43,7 @@ func (a *app) downloadCmd(ctx context.Context, args []string) error {
 	fs.BoolVar(&urlOnly, "url-only", false, "print each download URL instead of downloading (still spends quota)")
 	fs.IntVar(&parallel, "parallel", 4, "downloads at once")
 	fs.Usage = func() {
-		fmt.Fprintln(a.stderr, "Usage: getty download [flags] ID...\n\nSaves each image into --dir under the name the server gives it. Each download\nspends quota; a file is written completely or not at all.\n\nFlags:")
+		fmt.Fprintln(a.stderr, "Usage: getty download [flags] ID...\n\nSaves each image into --dir under the name the server gives it. Each download\nspends quota, also when the image is then not saved: the name is known only\nafter the download request, so a file already there is found only then (use\n--overwrite, or remove it first). A file is written completely, and only if its\nbytes are the declared file type, or not at all.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -92,7 +94,7 @@ func (a *app) downloadCmd(ctx context.Context, args []string) error {
 		for _, id := range ids {
 			u, err := c.DownloadURL(ctx, id, &opts.DownloadOptions)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", id, err))
+				errs = append(errs, &idError{id: id, err: err})
 				continue
 			}
 			fmt.Fprintf(a.stdout, "%s\t%s\n", id, u)
@@ -123,7 +125,7 @@ func (a *app) saveAll(ctx context.Context, c *getty.Client, ids []string, dir st
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
-				errs[i] = fmt.Errorf("%s: %w", id, ctx.Err())
+				errs[i] = &idError{id: id, err: ctx.Err()}
 				return
 			}
 			defer func() { <-sem }()
@@ -151,7 +153,7 @@ func (a *app) saveAll(ctx context.Context, c *getty.Client, ids []string, dir st
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				errs[i] = fmt.Errorf("%s: %w", id, err)
+				errs[i] = &idError{id: id, err: err}
 				return
 			}
 			done[i] = saved
@@ -170,4 +172,60 @@ func (a *app) saveAll(ctx context.Context, c *getty.Client, ids []string, dir st
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// idError is the failure of one image, printed as "ID: what happened": the
+// id once (the library's errors do not repeat it), in the command line's
+// words. It unwraps to the library's error, so the exit status is the one
+// that error calls for.
+type idError struct {
+	id  string
+	err error
+}
+
+func (e *idError) Error() string { return showID(e.id) + ": " + failureText(e.err) }
+
+func (e *idError) Unwrap() error { return e.err }
+
+// failureText words a download failure for the command line.
+func failureText(err error) string {
+	var (
+		exists   *getty.ExistsError
+		mismatch *getty.ContentMismatchError
+		apiErr   *getty.APIError
+	)
+	switch {
+	case errors.As(err, &exists) && exists.Charged:
+		return fmt.Sprintf("%s already exists and was not replaced, but the download was charged "+
+			"(the file's name comes with the answer to the download request); to avoid paying twice, "+
+			"use --overwrite to replace it or remove the file before downloading again", exists.Path)
+	case errors.As(err, &exists):
+		return fmt.Sprintf("%s already exists (use --overwrite to replace it)", exists.Path)
+	case errors.As(err, &mismatch):
+		return "not saved: " + strings.TrimPrefix(mismatch.Error(), "getty: ")
+	case errors.As(err, &apiErr) && err == error(apiErr) && apiErr.Method == http.MethodPost:
+		// The download request's URL names the id again; its method and
+		// status say enough (--verbose logs the URL).
+		msg := apiErr.Error()
+		if rest, ok := strings.CutPrefix(msg, "getty: "+apiErr.Method+" "+apiErr.RequestURL+": "); ok {
+			return "download request: " + rest
+		}
+	}
+	msg := strings.TrimPrefix(err.Error(), "getty: ")
+	return strings.ReplaceAll(msg, ": getty: ", ": ")
+}
+
+// showID prints an id as given when it is made of letters, digits, dots,
+// dashes and underscores, and quoted otherwise, so that an id cannot forge
+// lines or escape sequences on the terminal.
+func showID(id string) string {
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
+			return strconv.Quote(id)
+		}
+	}
+	if id == "" {
+		return `""`
+	}
+	return id
 }
