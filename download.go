@@ -59,7 +59,7 @@ type DownloadOptions struct {
 // the caller has it, and one that handles several adds it once.
 func validateID(id string) error {
 	if id == "" || id == "." || id == ".." || strings.ContainsAny(id, "/\\?#% \t") || hasCtl(id) {
-		return errors.New(`getty: invalid image id: empty, "." or "..", or holding one of / \\ ? # % white space or control characters; nothing was sent`)
+		return errors.New(`getty: invalid image id: empty, "." or "..", or holding one of / \ ? # % white space or control characters; nothing was sent`)
 	}
 	return nil
 }

@@ -204,8 +204,7 @@ type ExistsError struct {
 	// Charged reports that the download had already been requested, and
 	// so charged, when the file was found: SaveImage into a directory
 	// learns the file's name from the answer to the download request.
-	// Saving to a file path is checked before the request; so is a rerun
-	// that skips images it knows are saved (a manifest).
+	// Saving to a file path is checked before the request.
 	Charged bool
 }
 
