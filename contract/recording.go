@@ -16,46 +16,71 @@ import (
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 )
 
+// ErrNoInteractions is wrapped by the error [CheckCassette] and [CheckHAR]
+// return for a recording that holds nothing to check: an empty file, a
+// cassette without interactions ("{}", "interactions: []"), or a HAR file
+// whose log.entries is missing, null, empty or has no entry with a
+// response. A recording that checks nothing must not pass as clean.
+var ErrNoInteractions = errors.New("no interactions recorded")
+
 // CheckCassette validates every interaction of a go-vcr (v4) cassette file,
 // request and response, and returns the findings, each naming the file,
 // the interaction's index and its line. The error is for a file that cannot
-// be read or is not a valid cassette; it names the file and, for a
-// malformed file, the line.
+// be read, is not a valid cassette or holds no interaction (it wraps
+// [ErrNoInteractions]); it names the file and, for a malformed file, the
+// line.
+//
+// Recorded bodies are not validated when they are bigger than the
+// validator's size limit ([WithMaxBodySize]), nor when the recording left
+// the response body out (go-vcr always writes a body key, even an empty
+// one, so a response without one was stripped by another tool). These are
+// findings of kind [NotChecked], not violations, and the rest of the
+// interaction is still judged.
 func CheckCassette(v *Validator, path string) (*Report, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("contract: %w", err)
 	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("contract: %s: empty file: %w", path, ErrNoInteractions)
+	}
 	// go-vcr's own loader does not say where a file is broken: decode it
 	// first with the same YAML library, keeping the positions.
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlError(path, err)
+		return nil, yamlError("cassette", path, err)
 	}
 	var shape cassette.Cassette
 	if err := root.Decode(&shape); err != nil {
-		return nil, yamlError(path, err)
+		return nil, yamlError("cassette", path, err)
 	}
-	versionLine, lines := cassetteLines(&root)
+	layout := cassetteLayout(&root)
+	if layout.version > 0 && shape.Version != cassette.CassetteFormatVersion {
+		return nil, fmt.Errorf("contract: %s:%d: cassette format version %d, want %d", path, layout.version, shape.Version, cassette.CassetteFormatVersion)
+	}
+	if len(layout.interactions) == 0 {
+		return nil, fmt.Errorf("contract: %s: %w", path, ErrNoInteractions)
+	}
 	if shape.Version != cassette.CassetteFormatVersion {
-		return nil, fmt.Errorf("contract: %s:%d: cassette format version %d, want %d", path, versionLine, shape.Version, cassette.CassetteFormatVersion)
+		return nil, fmt.Errorf("contract: %s: no cassette format version, want %d", path, cassette.CassetteFormatVersion)
 	}
 	c, err := cassette.LoadWithFS(strings.TrimSuffix(path, ".yaml"), memFS(data))
 	if err != nil {
 		return nil, fmt.Errorf("contract: %s: %w", path, err)
 	}
-	if len(c.Interactions) != len(lines) {
-		return nil, fmt.Errorf("contract: %s: found %d interactions, go-vcr loaded %d", path, len(lines), len(c.Interactions))
+	if len(c.Interactions) != len(layout.interactions) {
+		return nil, fmt.Errorf("contract: %s: found %d interactions, go-vcr loaded %d", path, len(layout.interactions), len(c.Interactions))
 	}
 	report := new(Report)
 	for i, in := range c.Interactions {
+		line := layout.interactions[i].line
 		req, err := in.GetHTTPRequest()
 		if err != nil {
-			return nil, fmt.Errorf("contract: %s:%d: interaction %d: %w", path, lines[i], i, err)
+			return nil, fmt.Errorf("contract: %s:%d: interaction %d: %w", path, line, i, err)
 		}
 		resp, err := in.GetHTTPResponse()
 		if err != nil {
-			return nil, fmt.Errorf("contract: %s:%d: interaction %d: %w", path, lines[i], i, err)
+			return nil, fmt.Errorf("contract: %s:%d: interaction %d: %w", path, line, i, err)
 		}
 		if req.Header == nil {
 			req.Header = http.Header{}
@@ -64,22 +89,72 @@ func CheckCassette(v *Validator, path string) (*Report, error) {
 			resp.Header = http.Header{}
 		}
 		resp.ContentLength = recordedLength(resp.Header, int64(len(in.Response.Body)), resp.Uncompressed)
-		report.Add(label(v.checkExchange(req, resp, false), path, i, lines[i])...)
+		stored := layout.interactions[i].body || bodiless(req, resp)
+		report.Add(label(v.checkRecorded(req, resp, []byte(in.Response.Body), stored), path, i, line)...)
 	}
 	return report, nil
 }
 
-// checkExchange validates one recorded request and its response.
-func (v *Validator) checkExchange(req *http.Request, resp *http.Response, noBody bool) []Finding {
-	out := v.ValidateRequest(req)
-	if noBody {
-		route, params, _ := v.route(req)
-		if route != nil {
-			out = append(out, v.validateResponse(req, resp, route, params, nil, false, nil, true)...)
+// checkRecorded judges one recorded exchange. body is the response body as
+// recorded; stored is false when the recording left it out. A body that was
+// not stored, or is bigger than the size limit, gives a NotChecked finding
+// instead of being validated; the request, the status and the headers are
+// judged all the same.
+func (v *Validator) checkRecorded(req *http.Request, resp *http.Response, body []byte, stored bool) []Finding {
+	route, params, f := v.route(req)
+	var out []Finding
+	switch {
+	case f != nil:
+		out = append(out, *f)
+	case route != nil:
+		data, over, err := requestBody(req, v.maxBody)
+		fs := v.validateRequest(req, route, params, data, over, err)
+		if over && err == nil && len(fs) > 0 && fs[0].Kind == Violation {
+			// validateRequest reports the size first, as a violation:
+			// live traffic that big is refused, a recording is only
+			// not checked.
+			fs[0].Kind = NotChecked
+			fs[0].Message = fmt.Sprintf("request body is over the size limit (%d bytes): not validated", v.maxBody)
 		}
-		return out
+		out = append(out, fs...)
 	}
-	return append(out, v.ValidateResponse(req, resp)...)
+	binary := route == nil && isBinary(resp.Header.Get("Content-Type"))
+	if route == nil && !binary {
+		return out // neither an API call nor a file: nothing to judge
+	}
+	nc := Finding{Kind: NotChecked, Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode}
+	if route != nil {
+		nc.Operation = route.Operation.OperationID
+	}
+	over := int64(len(body)) > v.maxBody
+	switch {
+	case !stored && route != nil:
+		nc.Message = "response body not stored in the recording: status and headers checked only"
+	case !stored:
+		nc.Message = "response body not stored in the recording: its bytes are not checked"
+		return append(out, nc)
+	case over && route != nil:
+		nc.Message = fmt.Sprintf("response body of %d bytes is over the size limit (%d bytes): status and headers checked only", len(body), v.maxBody)
+	case over:
+		// ValidateResponse still checks the leading bytes.
+		nc.Message = fmt.Sprintf("response body of %d bytes is over the size limit (%d bytes): only its leading bytes are checked", len(body), v.maxBody)
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		return append(append(out, v.ValidateResponse(req, resp)...), nc)
+	default:
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		return append(out, v.ValidateResponse(req, resp)...)
+	}
+	resp.Body = http.NoBody
+	out = append(out, v.validateResponse(req, resp, route, params, nil, false, nil, true)...)
+	return append(out, nc)
+}
+
+// bodiless reports whether a response has no body whatever a recording
+// stored: the answer to HEAD, a 1xx, 204 or 304, or Content-Length: 0.
+func bodiless(req *http.Request, resp *http.Response) bool {
+	s := resp.StatusCode
+	return req.Method == http.MethodHead || (s >= 100 && s < 200) || s == http.StatusNoContent ||
+		s == http.StatusNotModified || strings.TrimSpace(resp.Header.Get("Content-Length")) == "0"
 }
 
 // recordedLength is the Content-Length a recorded response declared, or -1
@@ -108,8 +183,8 @@ func (m memFS) WriteFile(string, []byte) error  { return errors.New("read-only")
 func (m memFS) IsFileExists(string) bool        { return true }
 
 // yamlError rewrites a YAML error as "file:line: message", one per
-// problem found.
-func yamlError(path string, err error) error {
+// problem found, in a malformed what ("cassette", "allow list").
+func yamlError(what, path string, err error) error {
 	var out []string
 	add := func(le *yaml.LoadError) {
 		if le.Mark.Line > 0 {
@@ -130,35 +205,57 @@ func yamlError(path string, err error) error {
 	default:
 		out = append(out, fmt.Sprintf("%s: %v", path, err))
 	}
-	return fmt.Errorf("contract: malformed cassette: %s", strings.Join(out, "; "))
+	return fmt.Errorf("contract: malformed %s: %s", what, strings.Join(out, "; "))
 }
 
-// cassetteLines returns the line of the version key and of each
-// interaction.
-func cassetteLines(root *yaml.Node) (version int, interactions []int) {
-	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
-		return 0, nil
+// layout is where a cassette's version key and interactions are, and
+// whether each interaction's response has a body key.
+type layout struct {
+	version      int // line of the version key; 0 when absent
+	interactions []recorded
+}
+
+type recorded struct {
+	line int
+	body bool // the response has a body key
+}
+
+func cassetteLayout(root *yaml.Node) layout {
+	var l layout
+	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+		return l
 	}
 	m := root.Content[0]
-	if m.Kind != yaml.MappingNode {
-		return m.Line, nil
-	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		switch m.Content[i].Value {
 		case "version":
-			version = m.Content[i].Line
+			l.version = m.Content[i].Line
 		case "interactions":
 			for _, n := range m.Content[i+1].Content {
-				interactions = append(interactions, n.Line)
+				resp := mapValue(n, "response")
+				l.interactions = append(l.interactions, recorded{n.Line, mapValue(resp, "body") != nil})
 			}
 		}
 	}
-	return version, interactions
+	return l
+}
+
+// mapValue returns the value of key in a YAML mapping, or nil.
+func mapValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
 }
 
 // A HAR 1.2 file, as much of it as checking needs.
 type harFile struct {
-	Log struct {
+	Log *struct {
 		Entries []harEntry `json:"entries"`
 	} `json:"log"`
 }
@@ -194,12 +291,22 @@ type harHeader struct {
 // CheckHAR validates every entry of a HAR 1.2 file (as browsers and proxies
 // export them), request and response, and returns the findings, each
 // naming the file and the entry's index. Bodies stored base64-encoded are
-// decoded; a response whose body was not stored has only its status and
-// headers checked. Entries without a response (status 0) are skipped.
+// decoded. Entries without a response (status 0) are skipped. The error is
+// for a file that cannot be read or parsed, or that holds no entry with a
+// response (it wraps [ErrNoInteractions]); it names the file.
+//
+// A response without a content.text was not stored, whatever its
+// content.size says (0 and -1 included), unless it cannot have a body
+// (HEAD, 1xx, 204, 304, Content-Length: 0): its status and headers are
+// judged and its body is reported as [NotChecked], not as a violation. So
+// is a body bigger than the validator's size limit ([WithMaxBodySize]).
 func CheckHAR(v *Validator, path string) (*Report, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("contract: %w", err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("contract: %s: empty file: %w", path, ErrNoInteractions)
 	}
 	var har harFile
 	if err := json.Unmarshal(data, &har); err != nil {
@@ -213,11 +320,19 @@ func CheckHAR(v *Validator, path string) (*Report, error) {
 		}
 		return nil, fmt.Errorf("contract: malformed HAR: %s: %w", path, err)
 	}
+	switch {
+	case har.Log == nil:
+		return nil, fmt.Errorf("contract: %s: no \"log\" object: %w", path, ErrNoInteractions)
+	case len(har.Log.Entries) == 0:
+		return nil, fmt.Errorf("contract: %s: log.entries is empty or null: %w", path, ErrNoInteractions)
+	}
 	report := new(Report)
+	checked := 0
 	for i, e := range har.Log.Entries {
 		if e.Response.Status == 0 {
 			continue
 		}
+		checked++
 		var reqBody []byte
 		if pd := e.Request.PostData; pd != nil {
 			if reqBody, err = harDecode(pd.Text, pd.Encoding); err != nil {
@@ -233,7 +348,6 @@ func CheckHAR(v *Validator, path string) (*Report, error) {
 			req.Header.Set("Content-Type", pd.MimeType)
 		}
 		c := e.Response.Content
-		noBody := c.Text == nil && c.Size > 0
 		var respBody []byte
 		if c.Text != nil {
 			if respBody, err = harDecode(*c.Text, c.Encoding); err != nil {
@@ -247,15 +361,14 @@ func CheckHAR(v *Validator, path string) (*Report, error) {
 		resp := &http.Response{
 			StatusCode:    e.Response.Status,
 			Header:        h,
-			Body:          io.NopCloser(bytes.NewReader(respBody)),
 			ContentLength: recordedLength(h, int64(len(respBody)), false),
 			Request:       req,
 		}
-		if noBody && isBinary(h.Get("Content-Type")) {
-			report.Add(label(v.ValidateRequest(req), path, i, 0)...)
-			continue
-		}
-		report.Add(label(v.checkExchange(req, resp, noBody), path, i, 0)...)
+		stored := c.Text != nil || bodiless(req, resp)
+		report.Add(label(v.checkRecorded(req, resp, respBody, stored), path, i, 0)...)
+	}
+	if checked == 0 {
+		return nil, fmt.Errorf("contract: %s: none of its %d entries has a response: %w", path, len(har.Log.Entries), ErrNoInteractions)
 	}
 	return report, nil
 }

@@ -17,15 +17,23 @@ const (
 	// Drift is traffic the spec does not describe but does not forbid
 	// either, such as a field the API added or a deprecated parameter.
 	Drift
+	// NotChecked is part of a recorded exchange that could not be judged:
+	// a body the recording did not store, or one bigger than the
+	// validator's size limit. The rest of the exchange (status, headers,
+	// the request) is still judged. It is neither a violation nor drift:
+	// it says what a clean report does not cover.
+	NotChecked
 )
 
-// String returns "violation" or "drift".
+// String returns "violation", "drift" or "not checked".
 func (k Kind) String() string {
 	switch k {
 	case Violation:
 		return "violation"
 	case Drift:
 		return "drift"
+	case NotChecked:
+		return "not checked"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
@@ -119,6 +127,9 @@ func (r *Report) Violations() []Finding { return r.kind(Violation) }
 // Drift returns the findings of kind [Drift].
 func (r *Report) Drift() []Finding { return r.kind(Drift) }
 
+// NotChecked returns the findings of kind [NotChecked].
+func (r *Report) NotChecked() []Finding { return r.kind(NotChecked) }
+
 func (r *Report) kind(k Kind) []Finding {
 	var out []Finding
 	for _, f := range r.Findings() {
@@ -137,7 +148,7 @@ func (r *Report) Reset() {
 }
 
 // String formats the report: a summary line, then the violations, then the
-// drift, one finding per line.
+// drift, then what was not checked (if anything), one finding per line.
 func (r *Report) String() string {
 	var b strings.Builder
 	_, _ = r.WriteTo(&b)
@@ -146,28 +157,30 @@ func (r *Report) String() string {
 
 // WriteTo writes the report as String formats it.
 func (r *Report) WriteTo(w io.Writer) (int64, error) {
-	v, d := r.Violations(), r.Drift()
+	v, d, nc := r.Violations(), r.Drift(), r.NotChecked()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d violation(s), %d drift finding(s)\n", len(v), len(d))
-	for _, f := range v {
-		b.WriteString("  ")
-		b.WriteString(f.String())
-		b.WriteString("\n")
+	fmt.Fprintf(&b, "%d violation(s), %d drift finding(s)", len(v), len(d))
+	if len(nc) > 0 {
+		fmt.Fprintf(&b, ", %d not checked", len(nc))
 	}
-	for _, f := range d {
-		b.WriteString("  ")
-		b.WriteString(f.String())
-		b.WriteString("\n")
+	b.WriteString("\n")
+	for _, fs := range [][]Finding{v, d, nc} {
+		for _, f := range fs {
+			b.WriteString("  ")
+			b.WriteString(f.String())
+			b.WriteString("\n")
+		}
 	}
 	n, err := io.WriteString(w, b.String())
 	return int64(n), err
 }
 
 // Check fails t with a readable list of the report's violations, if there
-// are any, and logs its drift with t.Log without failing.
+// are any, and logs its drift and what was not checked with t.Log without
+// failing.
 func (r *Report) Check(t testing.TB) {
 	t.Helper()
-	for _, f := range r.Drift() {
+	for _, f := range append(r.Drift(), r.NotChecked()...) {
 		t.Log(f.String())
 	}
 	if v := r.Violations(); len(v) > 0 {
