@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.yaml.in/yaml/v4"
@@ -15,12 +16,22 @@ import (
 	"github.com/gettykit/getty/contract"
 )
 
-// expectedRequestViolations names the cassettes that hold a request
-// violating the spec on purpose, and the finding expected (its pointer).
-// Their responses must still follow the spec.
-var expectedRequestViolations = map[string]string{
-	"error-400-page-size": "page_size", // page_size=101, above the maximum
-	"error-401-no-token":  "security",  // no bearer token
+// allowListPath lists the violations the committed cassettes record on
+// purpose (the error paths send invalid requests), each with its reason.
+// `getty contract check --allow` reads the same file.
+const allowListPath = "allowed-violations.yaml"
+
+var sharedAllowList = sync.OnceValues(func() (*contract.AllowList, error) {
+	return contract.LoadAllowList(allowListPath)
+})
+
+func allowList(t testing.TB) *contract.AllowList {
+	t.Helper()
+	l, err := sharedAllowList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }
 
 // TestCommittedCassettes re-validates every committed cassette against the
@@ -54,35 +65,34 @@ func TestCommittedCassettes(t *testing.T) {
 			checkCassetteReport(t, name, r)
 		})
 	}
-	for name := range expectedRequestViolations {
-		if !known[name] {
-			t.Errorf("expectedRequestViolations names %s, which is no scenario", name)
+	for _, e := range allowList(t).Entries {
+		matched := false
+		for _, path := range paths {
+			matched = matched || e.MatchesFile(path)
+		}
+		if !matched {
+			t.Errorf("%s:%d: %s names no committed cassette", allowListPath, e.Line, e)
 		}
 	}
 }
 
-// checkCassetteReport judges the findings of a cassette: none allowed, but
-// for the cassettes of expectedRequestViolations, which must hold their
-// request violation and nothing else.
+// checkCassetteReport judges the findings of the cassette of scenario
+// name: no violation but those allowListPath allows, and each of its
+// entries about this cassette must allow one (a stale entry fails).
 func checkCassetteReport(t *testing.T, name string, r *contract.Report) {
 	t.Helper()
-	pointer, expected := expectedRequestViolations[name]
-	if !expected {
-		r.Check(t)
-		return
-	}
-	seen := false
-	for _, f := range r.Violations() {
-		if f.InRequest && f.Pointer == pointer {
-			seen = true
-			continue
-		}
+	path := cassetteName(name) + ".yaml"
+	res := allowList(t).Apply([]string{path}, r.Findings())
+	for _, f := range res.Violations {
 		t.Errorf("%s", f)
 	}
-	if !seen {
-		t.Errorf("%s: the request violation at %q it records on purpose is not found:\n%s", name, pointer, r)
+	for _, e := range res.Stale {
+		t.Errorf("%s:%d: stale entry, no violation of %s matches it: %s", allowListPath, e.Line, path, e)
 	}
-	for _, f := range r.Drift() {
+	for _, a := range res.Allowed {
+		t.Logf("allowed (%s): %s", a.Entry.Reason, a.Finding)
+	}
+	for _, f := range append(r.Drift(), r.NotChecked()...) {
 		t.Logf("%s", f)
 	}
 }
