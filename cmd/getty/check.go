@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/gettykit/getty/contract"
@@ -18,12 +19,73 @@ func (e *violationsError) Error() string {
 	return fmt.Sprintf("%d contract violation(s) in %d file(s)", e.violations, e.files)
 }
 
+// incompleteCheckError reports a contract check that could not judge
+// everything it was given: recordings that could not be checked, or stale
+// entries of the allow list. It outranks violations (exit status 1, not 5):
+// a run that skipped a file, or whose allow list is out of date, proves
+// less than a clean run or one that found violations, and must be fixed
+// first.
+type incompleteCheckError struct {
+	unchecked, stale  int
+	violations, files int
+}
+
+func (e *incompleteCheckError) Error() string {
+	var parts []string
+	if e.unchecked > 0 {
+		parts = append(parts, fmt.Sprintf("%d file(s) could not be checked", e.unchecked))
+	}
+	if e.stale > 0 {
+		parts = append(parts, fmt.Sprintf("%d stale allow-list entr%s", e.stale, map[bool]string{true: "y", false: "ies"}[e.stale == 1]))
+	}
+	if e.violations > 0 {
+		parts = append(parts, fmt.Sprintf("%d contract violation(s) in %d file(s)", e.violations, e.files))
+	}
+	return strings.Join(parts, "; ")
+}
+
+const checkUsage = `Usage: getty contract check [flags] PATH...
+
+Validates recorded traffic against the API spec: go-vcr cassettes (.yaml, .yml)
+and HAR files (.har). Every file is checked, even after one that cannot be.
+For each file it prints the violations (file, interaction and JSON pointer),
+then, unless --quiet, the violations --allow expects, drift (fields or
+parameters the spec does not know) and what could not be checked, and a
+summary line. A response body the recording did not store (a HAR entry with
+no content text, whatever its size says) or one bigger than --max-body is
+reported as "not checked", never as a violation; the rest of its interaction
+is still checked.
+
+--allow FILE names expected violations, as a YAML list of entries:
+
+  - file: error-400-page-size.yaml  # relative to FILE; a glob is allowed
+    interaction: 1                  # index from 0; leave out for any
+    pointer: page_size              # the finding's pointer ("" for none)
+    reason: page_size=101 is above the maximum, on purpose
+
+An entry about a checked file that matches no violation is stale: it is
+reported, and fails the run, so the list cannot outlive what it excuses.
+
+Exit status:
+  0  every file was checked and holds no violation but allowed ones
+  5  a recording violates the spec, and every file was checked
+  1  a file could not be checked (unreadable, malformed, or holding no
+     interactions) or an --allow entry is stale; this outranks 5, since the
+     run is incomplete or its allow list wrong (violations are still printed).
+     A malformed --allow file stops the run before any file is checked.
+  2  bad usage, such as a file that is not .yaml, .yml or .har
+
+Flags:`
+
 func (a *app) checkCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("getty contract check", flag.ContinueOnError)
 	fs.SetOutput(a.stderr)
-	quiet := fs.Bool("quiet", false, "print violations only, not drift")
+	quiet := fs.Bool("quiet", false, "print violations and summaries only: not allowed violations, drift or what was not checked")
+	allowPath := fs.String("allow", "", "`FILE` of expected violations (YAML; see above)")
+	maxBody := byteSize(contract.DefaultMaxBodySize)
+	fs.Var(&maxBody, "max-body", "largest body validated, as `SIZE` in bytes or with a KiB, MiB or GiB suffix; bigger ones are not checked")
 	fs.Usage = func() {
-		fmt.Fprintln(a.stderr, "Usage: getty contract check [flags] PATH...\n\nValidates recorded traffic against the API spec: go-vcr cassettes (.yaml, .yml)\nand HAR files (.har). Prints each violation with file, interaction and JSON\npointer, and drift (fields or parameters the spec does not know) unless --quiet.\nExits 5 if any recording violates the spec.\n\nFlags:")
+		fmt.Fprintln(a.stderr, checkUsage)
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -33,45 +95,133 @@ func (a *app) checkCmd(ctx context.Context, args []string) error {
 		fs.Usage()
 		return &usageError{msg: "contract check needs at least one file"}
 	}
+	for _, path := range fs.Args() {
+		if recordingKind(path) == "" {
+			return &usageError{msg: fmt.Sprintf("%s: not a cassette (.yaml, .yml) or HAR file (.har)", path)}
+		}
+	}
+	var allow *contract.AllowList
+	if *allowPath != "" {
+		var err error
+		if allow, err = contract.LoadAllowList(*allowPath); err != nil {
+			return err
+		}
+	}
 	doc, err := spec.Load(ctx)
 	if err != nil {
 		return err
 	}
-	v, err := contract.NewValidator(doc)
+	v, err := contract.NewValidator(doc, contract.WithMaxBodySize(int64(maxBody)))
 	if err != nil {
 		return err
 	}
-	var violations, bad int
+	var violations, bad, unchecked int
+	var checked []string
+	var found []contract.Finding // every violation, allowed or not
 	for _, path := range fs.Args() {
-		var report *contract.Report
-		switch strings.ToLower(filepath.Ext(path)) {
-		case ".har":
-			report, err = contract.CheckHAR(v, path)
-		case ".yaml", ".yml":
-			report, err = contract.CheckCassette(v, path)
-		default:
-			return &usageError{msg: fmt.Sprintf("%s: not a cassette (.yaml, .yml) or HAR file (.har)", path)}
-		}
-		if err != nil {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
-		vs, drift := report.Violations(), report.Drift()
-		for _, f := range vs {
+		var report *contract.Report
+		if recordingKind(path) == "har" {
+			report, err = contract.CheckHAR(v, path)
+		} else {
+			report, err = contract.CheckCassette(v, path)
+		}
+		if err != nil {
+			unchecked++
+			fmt.Fprintln(a.stdout, "error:", strings.TrimPrefix(err.Error(), "contract: "))
+			continue
+		}
+		checked = append(checked, path)
+		found = append(found, report.Violations()...)
+		res := allow.Apply([]string{path}, report.Findings())
+		drift, notChecked := report.Drift(), report.NotChecked()
+		for _, f := range res.Violations {
 			fmt.Fprintln(a.stdout, f.String())
 		}
 		if !*quiet {
-			for _, f := range drift {
+			for _, al := range res.Allowed {
+				s := al.Finding.String()
+				if i := strings.Index(s, "violation: "); i >= 0 {
+					s = s[:i] + "allowed: " + s[i+len("violation: "):]
+				}
+				fmt.Fprintf(a.stdout, "%s (%s)\n", s, al.Entry.Reason)
+			}
+			for _, f := range append(drift, notChecked...) {
 				fmt.Fprintln(a.stdout, f.String())
 			}
 		}
-		fmt.Fprintf(a.stdout, "%s: %d violation(s), %d drift finding(s)\n", path, len(vs), len(drift))
-		if len(vs) > 0 {
-			violations += len(vs)
+		fmt.Fprintf(a.stdout, "%s: %d violation(s), %d drift finding(s)", path, len(res.Violations), len(drift))
+		if len(res.Allowed) > 0 {
+			fmt.Fprintf(a.stdout, ", %d allowed", len(res.Allowed))
+		}
+		if len(notChecked) > 0 {
+			fmt.Fprintf(a.stdout, ", %d not checked", len(notChecked))
+		}
+		fmt.Fprintln(a.stdout)
+		if len(res.Violations) > 0 {
+			violations += len(res.Violations)
 			bad++
 		}
+	}
+	// Stale entries are found over every checked file at once: an entry
+	// with a glob may be about several. Entries about files not checked in
+	// this run are left alone.
+	stale := allow.Apply(checked, found).Stale
+	for _, e := range stale {
+		fmt.Fprintf(a.stdout, "%s:%d: stale allow entry, no violation matches it: %s\n", allow.Path, e.Line, e)
+	}
+	if unchecked > 0 || len(stale) > 0 {
+		return &incompleteCheckError{unchecked: unchecked, stale: len(stale), violations: violations, files: bad}
 	}
 	if violations > 0 {
 		return &violationsError{violations: violations, files: bad}
 	}
+	return nil
+}
+
+// recordingKind is "har" or "cassette" by the file's extension, or "".
+func recordingKind(path string) string {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".har":
+		return "har"
+	case ".yaml", ".yml":
+		return "cassette"
+	}
+	return ""
+}
+
+// byteSize is a flag value in bytes, written as a number of bytes or with a
+// KiB, MiB or GiB suffix.
+type byteSize int64
+
+var byteUnits = []struct {
+	suffix string
+	n      int64
+}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}}
+
+func (b byteSize) String() string {
+	for _, u := range byteUnits {
+		if b > 0 && int64(b)%u.n == 0 {
+			return fmt.Sprintf("%d%s", int64(b)/u.n, u.suffix)
+		}
+	}
+	return strconv.FormatInt(int64(b), 10)
+}
+
+func (b *byteSize) Set(s string) error {
+	num, mult := strings.TrimSpace(s), int64(1)
+	for _, u := range byteUnits {
+		if n, ok := strings.CutSuffix(num, u.suffix); ok {
+			num, mult = strings.TrimSpace(n), u.n
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return fmt.Errorf("%q: want a positive number of bytes, optionally with a KiB, MiB or GiB suffix", s)
+	}
+	*b = byteSize(n * mult)
 	return nil
 }
