@@ -35,6 +35,7 @@ type handler struct {
 	seq      int // tokens issued
 	images   map[string][]byte
 	imagesMu sync.Mutex
+	slots    chan []byte // a slot, with its buffer, per body read or handled
 }
 
 func newHandler(c *config) *handler {
@@ -47,6 +48,10 @@ func newHandler(c *config) *handler {
 		counts:  map[string]int{},
 		faults:  append([]faultEntry(nil), c.faults...),
 		images:  map[string][]byte{},
+		slots:   make(chan []byte, c.maxConcurrent),
+	}
+	for range c.maxConcurrent {
+		h.slots <- nil
 	}
 	for p, n := range c.quotas {
 		h.quotas[p] = n
@@ -115,6 +120,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			t.Stop()
 			return
 		}
+	}
+	if hasBody(r) {
+		release, ok := h.readBody(w, r)
+		if !ok {
+			return
+		}
+		defer release()
 	}
 	if f.Truncate {
 		w = &truncatingWriter{ResponseWriter: w}

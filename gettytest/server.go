@@ -16,6 +16,10 @@
 // requests it gets per operation, so tests can assert that a download POST
 // was sent exactly once.
 //
+// The fake bounds what clients can make it hold: request bodies are capped
+// (413), read a few at a time, and cut when they stall (408); see
+// [WithMaxRequestBody], [WithMaxConcurrentBodies] and [WithReadTimeout].
+//
 // Credentials: every API call needs the header Api-Key: [APIKey] and a
 // bearer token from the token endpoint (client_id [APIKey], client_secret
 // [ClientSecret]; the password grant takes [Username] and [Password]), or
@@ -78,6 +82,9 @@ type config struct {
 	images         []string
 	validator      *contract.Validator
 	faults         []faultEntry
+	maxBody        int64
+	maxConcurrent  int
+	readTimeout    time.Duration
 }
 
 // WithNow sets the server's "now": the date of new downloads, and the
@@ -209,6 +216,9 @@ func NewUnstartedServer(opts ...Option) *Server {
 		defaultProduct: gen.Premiumaccess,
 		redirect:       http.StatusSeeOther,
 		extra:          map[string]any{},
+		maxBody:        DefaultMaxRequestBody,
+		maxConcurrent:  DefaultMaxConcurrentBodies,
+		readTimeout:    DefaultReadTimeout,
 	}
 	for _, o := range opts {
 		o(c)
@@ -229,7 +239,10 @@ func (s *Server) Start() {
 	if s.ts != nil {
 		panic("gettytest: Server started twice")
 	}
-	s.ts = httptest.NewServer(s.h)
+	s.ts = httptest.NewUnstartedServer(s.h)
+	s.ts.Config.ReadHeaderTimeout = s.h.cfg.readTimeout
+	s.ts.Config.IdleTimeout = idleTimeout
+	s.ts.Start()
 	s.URL = s.ts.URL
 }
 
