@@ -51,7 +51,15 @@ func (a *app) fakeServerCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: fake.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// The handler bounds request bodies itself (size, concurrency, and a
+	// read deadline per body through http.ResponseController). No
+	// ReadTimeout here: it would also end the context of every request
+	// that takes longer, such as one with injected latency.
+	srv := &http.Server{
+		Handler:           fake.Handler(),
+		ReadHeaderTimeout: gettytest.DefaultReadTimeout,
+		IdleTimeout:       time.Minute,
+	}
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(a.stdout, "fake Getty server listening on %s\n\n", url)
 	fmt.Fprintf(a.stdout, "  export GETTY_BASE_URL=%s\n  export GETTY_TOKEN_URL=%s/oauth2/token\n", url, url)
