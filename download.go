@@ -85,7 +85,7 @@ func (c *Client) postDownload(ctx context.Context, id string, opts *DownloadOpti
 		if o.ProductID < 0 || o.ProductID > math.MaxInt32 {
 			return nil, fmt.Errorf("getty: DownloadOptions.ProductID %d is out of range", o.ProductID)
 		}
-		p.ProductId = ptr(int32(o.ProductID))
+		p.ProductID = ptr(int32(o.ProductID))
 	}
 	if o.ProductType != "" {
 		p.ProductType = ptr(o.ProductType)
@@ -156,7 +156,7 @@ func downloadLocation(resp *http.Response) (*url.URL, error) {
 		if err := json.NewDecoder(io.LimitReader(resp.Body, maxErrorBody)).Decode(&body); err != nil {
 			return nil, fmt.Errorf("getty: decoding the download URI: %w", err)
 		}
-		raw = body.Uri
+		raw = body.URI
 	case isRedirect(resp.StatusCode) && resp.Header.Get("Location") != "":
 		raw = resp.Header.Get("Location")
 		drain(resp)

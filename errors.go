@@ -2,6 +2,7 @@ package getty
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -327,18 +328,8 @@ func newAPIError(resp *http.Response) *APIError {
 	}
 	var ge gen.Error
 	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &ge) == nil {
-		switch {
-		case ge.ErrorCode != nil:
-			e.Code = *ge.ErrorCode
-		case ge.Code != nil:
-			e.Code = *ge.Code
-		}
-		switch {
-		case ge.ErrorMessage != nil:
-			e.Message = *ge.ErrorMessage
-		case ge.Message != nil:
-			e.Message = *ge.Message
-		}
+		e.Code = cmp.Or(ge.ErrorCode, ge.Code)
+		e.Message = cmp.Or(ge.ErrorMessage, ge.Message)
 	}
 	e.Body = truncateUTF8(string(body), 1024)
 	if e.Code == "" && e.Message == "" {

@@ -95,7 +95,7 @@ func ExampleClient_Downloads() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Println(*d.Id, d.DateDownloaded.Format(time.DateOnly))
+		fmt.Println(d.ID, d.DateDownloaded.Format(time.DateOnly))
 	}
 	// Output:
 	// 1167612760 2026-01-01

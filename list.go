@@ -18,8 +18,10 @@ import (
 )
 
 // Download is one entry of the download history. It is the generated model
-// itself (an alias of gen.HistoricalDownload), so fields the API may omit
-// are pointers; unknown fields the API adds are ignored.
+// itself (an alias of gen.HistoricalDownload). Its fields are plain values:
+// a field the API leaves out or sends as null reads as the zero value ("",
+// 0), and nested objects (User, Dimensions, DownloadDetails) are never nil.
+// Unknown fields the API adds are ignored.
 type Download = gen.HistoricalDownload
 
 // ProductType is a Getty product offering (an alias of gen.ProductType).
@@ -230,7 +232,7 @@ func (c *Client) ListDownloads(ctx context.Context, opts *ListOptions) (*Downloa
 		pg.PageSize = DefaultPageSize
 	}
 	if body.Downloads != nil {
-		pg.Downloads = *body.Downloads
+		pg.Downloads = body.Downloads
 	}
 	return pg, nil
 }

@@ -98,7 +98,7 @@ func collect(t *testing.T, c *Client, o *ListOptions) ([]string, error) {
 		if err != nil {
 			return ids, err
 		}
-		ids = append(ids, *d.Id)
+		ids = append(ids, d.ID)
 	}
 	return ids, nil
 }

@@ -95,7 +95,7 @@ func TestCallOverheadSidesAgree(t *testing.T) {
 	a, _ := json.Marshal(pg.Downloads)
 	b, _ := json.Marshal(hand.Downloads)
 	if len(pg.Downloads) != getty.MaxPageSize || string(a) != string(b) {
-		t.Fatalf("client: %d entries, hand-written: %d, or they differ", len(pg.Downloads), len(*hand.Downloads))
+		t.Fatalf("client: %d entries, hand-written: %d, or they differ", len(pg.Downloads), len(hand.Downloads))
 	}
 }
 
@@ -124,7 +124,7 @@ func BenchmarkCallOverhead(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			pg, err := handList(hc, srv.URL, "bench-key", token)
-			if err != nil || len(*pg.Downloads) != getty.MaxPageSize {
+			if err != nil || len(pg.Downloads) != getty.MaxPageSize {
 				b.Fatalf("%v", err)
 			}
 		}

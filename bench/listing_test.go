@@ -46,10 +46,10 @@ func listIDs(tb testing.TB, c *getty.Client, opts *getty.ListOptions) []string {
 		if err != nil {
 			tb.Fatalf("after %d entries: %v", len(ids), err)
 		}
-		if d.Id == nil {
+		if d.ID == "" {
 			tb.Fatalf("entry %d has no id", len(ids))
 		}
-		ids = append(ids, *d.Id)
+		ids = append(ids, d.ID)
 	}
 	return ids
 }
@@ -57,7 +57,7 @@ func listIDs(tb testing.TB, c *getty.Client, opts *getty.ListOptions) []string {
 func historyIDs(fake *gettytest.Server) []string {
 	var ids []string
 	for _, d := range fake.History() {
-		ids = append(ids, *d.Id)
+		ids = append(ids, d.ID)
 	}
 	return ids
 }

@@ -80,8 +80,8 @@ func scenarios() []scenario {
 				t.Fatal(err)
 			}
 			for i, d := range page.Downloads {
-				if d.ProductType == nil || *d.ProductType != string(getty.ProductEasyAccess) {
-					t.Errorf("entry %d: product_type %v", i, deref(d.ProductType))
+				if d.ProductType != getty.ProductEasyAccess {
+					t.Errorf("entry %d: product_type %q", i, d.ProductType)
 				}
 			}
 			if h.fake && len(page.Downloads) == 0 {
@@ -199,7 +199,7 @@ func scenarios() []scenario {
 			}
 			if h.fake {
 				var e gen.Error
-				if err := json.Unmarshal(body, &e); err != nil || deref(e.ErrorCode) != "InvalidPageSize" {
+				if err := json.Unmarshal(body, &e); err != nil || e.ErrorCode != "InvalidPageSize" {
 					t.Errorf("body %s (%v)", body, err)
 				}
 			}

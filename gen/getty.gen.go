@@ -75,41 +75,41 @@ type DateOrDateTime = string
 
 // DownloadDetails defines model for DownloadDetails.
 type DownloadDetails struct {
-	DownloadNotes *string `json:"download_notes,omitempty"`
-	ProjectCode   *string `json:"project_code,omitempty"`
+	DownloadNotes string `json:"download_notes,omitempty"`
+	ProjectCode   string `json:"project_code,omitempty"`
 }
 
 // DownloadDimensions defines model for DownloadDimensions.
 type DownloadDimensions struct {
-	Dpi    *int32 `json:"dpi,omitempty"`
-	Height *int32 `json:"height,omitempty"`
-	Width  *int32 `json:"width,omitempty"`
+	DPI    int32 `json:"dpi,omitempty"`
+	Height int32 `json:"height,omitempty"`
+	Width  int32 `json:"width,omitempty"`
 }
 
 // DownloadURI The download URL, opaque and valid for 24 hours.
 type DownloadURI struct {
-	Uri string `json:"uri"`
+	URI string `json:"uri"`
 }
 
 // DownloadUser defines model for DownloadUser.
 type DownloadUser struct {
-	FirstName  *string `json:"first_name,omitempty"`
-	LastName   *string `json:"last_name,omitempty"`
-	MiddleName *string `json:"middle_name,omitempty"`
-	Username   *string `json:"username,omitempty"`
+	FirstName  string `json:"first_name,omitempty"`
+	LastName   string `json:"last_name,omitempty"`
+	MiddleName string `json:"middle_name,omitempty"`
+	Username   string `json:"username,omitempty"`
 }
 
 // Error The documented error shapes: application errors {"ErrorCode", "ErrorMessage"}, gateway errors {"message"}, and the older {"code", "message"}.
 type Error struct {
 	// ErrorCode Application error code, such as InvalidParameterValue, InvalidPage, InvalidPageSize, MalformedRequest, InvalidRequest, NoAccessToProductType, Forbidden, ImageNotFound, OverageLimitReached, UserTokenRequired.
-	ErrorCode    *string `json:"ErrorCode,omitempty"`
-	ErrorMessage *string `json:"ErrorMessage,omitempty"`
+	ErrorCode    string `json:"ErrorCode,omitempty"`
+	ErrorMessage string `json:"ErrorMessage,omitempty"`
 
 	// Code Error code of the older shape, such as ImageNotFound.
-	Code *string `json:"code,omitempty"`
+	Code string `json:"code,omitempty"`
 
 	// Message Gateway error message, such as "Unauthorized".
-	Message *string `json:"message,omitempty"`
+	Message string `json:"message,omitempty"`
 }
 
 // FileType File type, as a three-letter file extension.
@@ -117,7 +117,7 @@ type FileType string
 
 // GetDownloadsResponse One page of the download history.
 type GetDownloadsResponse struct {
-	Downloads *[]HistoricalDownload `json:"downloads,omitempty"`
+	Downloads []HistoricalDownload `json:"downloads,omitempty"`
 
 	// ResultCount Total number of downloads matching the filters, over all pages.
 	ResultCount int32 `json:"result_count"`
@@ -125,22 +125,22 @@ type GetDownloadsResponse struct {
 
 // HistoricalDownload One past download. Getty marks this object additionalProperties false yet has added fields over time (license_model, generated_asset_id): new fields are tolerated here and reported as drift by the contract checks.
 type HistoricalDownload struct {
-	AgreementName    *string             `json:"agreement_name,omitempty"`
-	AssetType        *string             `json:"asset_type,omitempty"`
-	DateDownloaded   time.Time           `json:"date_downloaded"`
-	Dimensions       *DownloadDimensions `json:"dimensions,omitempty"`
-	DownloadDetails  *DownloadDetails    `json:"download_details,omitempty"`
-	DownloadSource   *string             `json:"download_source,omitempty"`
-	GeneratedAssetId *string             `json:"generated_asset_id,omitempty"`
+	AgreementName    string             `json:"agreement_name,omitempty"`
+	AssetType        string             `json:"asset_type,omitempty"`
+	DateDownloaded   time.Time          `json:"date_downloaded"`
+	Dimensions       DownloadDimensions `json:"dimensions,omitempty,omitzero"`
+	DownloadDetails  DownloadDetails    `json:"download_details,omitempty,omitzero"`
+	DownloadSource   string             `json:"download_source,omitempty"`
+	GeneratedAssetID string             `json:"generated_asset_id,omitempty"`
 
-	// Id Asset id.
-	Id           *string       `json:"id,omitempty"`
-	LicenseModel *string       `json:"license_model,omitempty"`
-	ProductId    *int32        `json:"product_id,omitempty"`
-	ProductType  *string       `json:"product_type,omitempty"`
-	SizeName     *string       `json:"size_name,omitempty"`
-	ThumbUri     *string       `json:"thumb_uri,omitempty"`
-	User         *DownloadUser `json:"user,omitempty"`
+	// ID Asset id.
+	ID           string       `json:"id,omitempty"`
+	LicenseModel string       `json:"license_model,omitempty"`
+	ProductID    int32        `json:"product_id,omitempty"`
+	ProductType  ProductType  `json:"product_type,omitempty"`
+	SizeName     string       `json:"size_name,omitempty"`
+	ThumbURI     string       `json:"thumb_uri,omitempty"`
+	User         DownloadUser `json:"user,omitempty,omitzero"`
 }
 
 // PremiumAccessDownloadData Notes and project code recorded with a download, required by some accounts.
@@ -219,8 +219,8 @@ type DownloadImageParams struct {
 	// Height Specifies the pixel height of the particular image to download
 	Height *string `form:"height,omitempty" json:"height,omitempty"`
 
-	// ProductId Identifier of the instance for the selected product offering type
-	ProductId *int32 `form:"product_id,omitempty" json:"product_id,omitempty"`
+	// ProductID Identifier of the instance for the selected product offering type
+	ProductID *int32 `form:"product_id,omitempty" json:"product_id,omitempty"`
 
 	// ProductType Product type
 	ProductType *ProductType `form:"product_type,omitempty" json:"product_type,omitempty"`
@@ -818,9 +818,9 @@ func NewDownloadImageRequestWithBody(server string, id string, params *DownloadI
 
 		}
 
-		if params.ProductId != nil {
+		if params.ProductID != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "product_id", *params.ProductId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "product_id", *params.ProductID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {

@@ -37,40 +37,38 @@ func seedHistory(now time.Time, n int) []gen.HistoricalDownload {
 			user = "colleague"
 		}
 		id := strconv.Itoa(1000000000 + i*7919)
-		var notes, project *string
+		var notes, project string
 		if i%3 == 0 {
-			notes, project = ptr(fmt.Sprintf("seeded download %d", i)), ptr(fmt.Sprintf("PRJ-%03d", i%17))
+			notes, project = fmt.Sprintf("seeded download %d", i), fmt.Sprintf("PRJ-%03d", i%17)
 		}
 		out = append(out, newDownload(id, now.Add(-time.Duration(i)*2*time.Hour-17*time.Minute), string(p.typ), user, notes, project))
 	}
 	return out
 }
 
-func newDownload(id string, at time.Time, product, user string, notes, project *string) gen.HistoricalDownload {
+func newDownload(id string, at time.Time, product, user string, notes, project string) gen.HistoricalDownload {
 	d := gen.HistoricalDownload{
 		DateDownloaded: at.UTC(),
-		Id:             ptr(id),
-		AssetType:      ptr("image"),
-		ProductType:    ptr(product),
-		ThumbUri:       ptr("https://media.gettyimages.com/id/" + id + "/photo/thumbnail.jpg"),
-		DownloadSource: ptr("API"),
-		SizeName:       ptr("3xl"),
-		DownloadDetails: &gen.DownloadDetails{
+		ID:             id,
+		AssetType:      "image",
+		ProductType:    gen.ProductType(product),
+		ThumbURI:       "https://media.gettyimages.com/id/" + id + "/photo/thumbnail.jpg",
+		DownloadSource: "API",
+		SizeName:       "3xl",
+		DownloadDetails: gen.DownloadDetails{
 			DownloadNotes: notes,
 			ProjectCode:   project,
 		},
-		User:       &gen.DownloadUser{Username: ptr(user), FirstName: ptr("Demo"), LastName: ptr("User")},
-		Dimensions: &gen.DownloadDimensions{Width: ptr(int32(imageW)), Height: ptr(int32(imageH)), Dpi: ptr(int32(72))},
+		User:       gen.DownloadUser{Username: user, FirstName: "Demo", LastName: "User"},
+		Dimensions: gen.DownloadDimensions{Width: imageW, Height: imageH, DPI: 72},
 	}
 	for _, p := range seedProducts {
 		if string(p.typ) == product {
-			d.ProductId, d.AgreementName, d.LicenseModel = ptr(p.id), ptr(p.agreement), ptr(p.license)
+			d.ProductID, d.AgreementName, d.LicenseModel = p.id, p.agreement, p.license
 		}
 	}
 	return d
 }
-
-func ptr[T any](v T) *T { return &v }
 
 const imageW, imageH = 64, 48
 

@@ -40,8 +40,8 @@ func Example() {
 	var page gen.GetDownloadsResponse
 	json.NewDecoder(resp.Body).Decode(&page)
 	fmt.Println(resp.StatusCode, page.ResultCount)
-	for _, d := range *page.Downloads {
-		fmt.Println(d.DateDownloaded.Format("2006-01-02 15:04"), *d.Id, *d.ProductType)
+	for _, d := range page.Downloads {
+		fmt.Println(d.DateDownloaded.Format("2006-01-02 15:04"), d.ID, d.ProductType)
 	}
 	// Output:
 	// 200 40

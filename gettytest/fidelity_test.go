@@ -21,7 +21,7 @@ func dailyHistory() []gen.HistoricalDownload {
 	user := gettytest.Username
 	for d := time.Date(2025, 11, 1, 10, 0, 0, 0, time.UTC); !d.After(gettytest.DefaultNow); d = d.AddDate(0, 0, 1) {
 		id := d.Format("20060102")
-		h = append(h, gen.HistoricalDownload{Id: &id, DateDownloaded: d, User: &gen.DownloadUser{Username: &user}})
+		h = append(h, gen.HistoricalDownload{ID: id, DateDownloaded: d, User: gen.DownloadUser{Username: user}})
 	}
 	return h
 }
@@ -52,12 +52,12 @@ func TestListDefaultWindow(t *testing.T) {
 			if r.status != 200 {
 				t.Fatalf("%d %s", r.status, r.body)
 			}
-			ds := *p.Downloads
+			ds := p.Downloads
 			if int(p.ResultCount) != tt.want || len(ds) != tt.want {
 				t.Fatalf("result_count %d with %d entries, want %d", p.ResultCount, len(ds), tt.want)
 			}
-			if *ds[0].Id != tt.first || *ds[len(ds)-1].Id != tt.last {
-				t.Errorf("entries %s..%s, want %s..%s", *ds[len(ds)-1].Id, *ds[0].Id, tt.last, tt.first)
+			if ds[0].ID != tt.first || ds[len(ds)-1].ID != tt.last {
+				t.Errorf("entries %s..%s, want %s..%s", ds[len(ds)-1].ID, ds[0].ID, tt.last, tt.first)
 			}
 		})
 	}
@@ -102,14 +102,14 @@ func TestSDKQuirks(t *testing.T) {
 			case tt.method == "GET":
 				var p gen.GetDownloadsResponse
 				r.json(t, &p)
-				if p.ResultCount == 0 || p.Downloads == nil || len(*p.Downloads) == 0 {
+				if p.ResultCount == 0 || p.Downloads == nil || len(p.Downloads) == 0 {
 					t.Errorf("not the listing: %s", r.body)
 				}
 			default:
 				// Not given: the download is charged to the default
 				// product type.
 				h := f.History()
-				if len(h) != before+1 || *h[0].Id != gettytest.ImageID || *h[0].ProductType != string(gen.Premiumaccess) {
+				if len(h) != before+1 || h[0].ID != gettytest.ImageID || h[0].ProductType != gen.Premiumaccess {
 					t.Errorf("download not recorded as a plain one: %d → %d entries, newest %+v", before, len(h), h[0])
 				}
 			}

@@ -63,8 +63,8 @@ func newHandler(c *config) *handler {
 		h.history = seedHistory(c.now, c.downloads)
 	}
 	for _, d := range h.history {
-		if d.Id != nil {
-			h.catalog[*d.Id] = true
+		if d.ID != "" {
+			h.catalog[d.ID] = true
 		}
 	}
 	for _, id := range c.images {
@@ -275,10 +275,10 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 		if d.DateDownloaded.Before(from) || d.DateDownloaded.After(to) {
 			continue
 		}
-		if product != "" && (d.ProductType == nil || *d.ProductType != product) {
+		if product != "" && string(d.ProductType) != string(product) {
 			continue
 		}
-		if !company && (d.User == nil || d.User.Username == nil || *d.User.Username != Username) {
+		if !company && d.User.Username != Username {
 			continue
 		}
 		if matched >= start && matched < start+pageSize {
@@ -388,7 +388,7 @@ func (h *handler) download(w http.ResponseWriter, r *http.Request) {
 		}
 		h.quotas[product] = left - 1
 	}
-	h.history = slices.Insert(h.history, 0, newDownload(id, h.cfg.now, string(product), Username, details.DownloadNotes, details.ProjectCode))
+	h.history = slices.Insert(h.history, 0, newDownload(id, h.cfg.now, string(product), Username, deref(details.DownloadNotes), deref(details.ProjectCode)))
 	h.mu.Unlock()
 
 	scheme := "http"
@@ -397,7 +397,7 @@ func (h *handler) download(w http.ResponseWriter, r *http.Request) {
 	}
 	uri := scheme + "://" + r.Host + deliveryPath(id, fileType)
 	if !auto {
-		writeJSON(w, http.StatusOK, gen.DownloadURI{Uri: uri})
+		writeJSON(w, http.StatusOK, gen.DownloadURI{URI: uri})
 		return
 	}
 	w.Header().Set("Location", uri)
@@ -503,4 +503,13 @@ func (h *handler) quota(p gen.ProductType) (int, bool) {
 	defer h.mu.Unlock()
 	n, ok := h.quotas[p]
 	return n, ok
+}
+
+// deref is the value p points to, or the zero value.
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
 }

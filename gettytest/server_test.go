@@ -73,11 +73,11 @@ func (r result) errorCode(t *testing.T) string {
 	t.Helper()
 	var e gen.Error
 	r.json(t, &e)
-	if e.ErrorCode != nil {
-		return *e.ErrorCode
+	if e.ErrorCode != "" {
+		return e.ErrorCode
 	}
-	if e.Message != nil {
-		return "message:" + *e.Message
+	if e.Message != "" {
+		return "message:" + e.Message
 	}
 	return ""
 }
@@ -257,24 +257,24 @@ func TestListPagingAndFilters(t *testing.T) {
 		if p.ResultCount != 250 {
 			t.Fatalf("result_count = %d, want 250", p.ResultCount)
 		}
-		if len(*p.Downloads) == 0 {
+		if len(p.Downloads) == 0 {
 			if page != 10 {
 				t.Errorf("ran out at page %d, want 10", page)
 			}
 			break
 		}
 		var prev time.Time
-		for i, d := range *p.Downloads {
-			if ids[*d.Id] {
-				t.Errorf("id %s on two pages", *d.Id)
+		for i, d := range p.Downloads {
+			if ids[d.ID] {
+				t.Errorf("id %s on two pages", d.ID)
 			}
-			ids[*d.Id] = true
+			ids[d.ID] = true
 			if i > 0 && d.DateDownloaded.After(prev) {
 				t.Errorf("page %d not newest first", page)
 			}
 			prev = d.DateDownloaded
 		}
-		total += len(*p.Downloads)
+		total += len(p.Downloads)
 	}
 	if total != 250 {
 		t.Errorf("listed %d downloads, want 250", total)
@@ -327,7 +327,7 @@ func TestListPagingAndFilters(t *testing.T) {
 
 	empty := newFixture(t, gettytest.WithDownloads(0))
 	p, r := empty.list("")
-	if r.status != 200 || p.ResultCount != 0 || p.Downloads == nil || len(*p.Downloads) != 0 {
+	if r.status != 200 || p.ResultCount != 0 || p.Downloads == nil || len(p.Downloads) != 0 {
 		t.Errorf("empty history: %s", r.body)
 	}
 	f.checkSpec(true)
@@ -351,7 +351,7 @@ func TestInvalidRequestsGet400WithReason(t *testing.T) {
 			r := f.do(tt.method, tt.path, tt.ct, tt.body, nil)
 			var e gen.Error
 			r.json(t, &e)
-			if r.status != 400 || e.ErrorCode == nil || *e.ErrorCode != "InvalidRequest" || e.ErrorMessage == nil || !strings.Contains(*e.ErrorMessage, tt.reason) {
+			if r.status != 400 || e.ErrorCode != "InvalidRequest" || !strings.Contains(e.ErrorMessage, tt.reason) {
 				t.Errorf("got %d %s, want 400 InvalidRequest naming %s", r.status, r.body, tt.reason)
 			}
 		})
@@ -370,20 +370,20 @@ func TestDownload(t *testing.T) {
 	r := f.do("POST", dl+"?auto_download=false", "application/json", `{"download_notes":"cover","project_code":"P-1"}`, nil)
 	var u gen.DownloadURI
 	r.json(t, &u)
-	if r.status != 200 || !strings.HasPrefix(u.Uri, f.URL+"/delivery/") {
+	if r.status != 200 || !strings.HasPrefix(u.URI, f.URL+"/delivery/") {
 		t.Fatalf("auto_download=false: %d %s", r.status, r.body)
 	}
 	h := f.History()[0]
-	if *h.Id != gettytest.ImageID || *h.DownloadDetails.DownloadNotes != "cover" || *h.DownloadDetails.ProjectCode != "P-1" || *h.ProductType != "premiumaccess" || !h.DateDownloaded.Equal(gettytest.DefaultNow) {
+	if h.ID != gettytest.ImageID || h.DownloadDetails.DownloadNotes != "cover" || h.DownloadDetails.ProjectCode != "P-1" || h.ProductType != "premiumaccess" || !h.DateDownloaded.Equal(gettytest.DefaultNow) {
 		t.Errorf("recorded download: %+v", h)
 	}
 	p, _ := f.list("page_size=1")
-	if p.ResultCount != 201 || *(*p.Downloads)[0].Id != gettytest.ImageID {
+	if p.ResultCount != 201 || p.Downloads[0].ID != gettytest.ImageID {
 		t.Errorf("listing after download: %+v", p)
 	}
 
 	// The file: a real JPEG with its headers.
-	img := f.do("GET", strings.TrimPrefix(u.Uri, f.URL), "", "", map[string]string{"Api-Key": "", "Authorization": ""})
+	img := f.do("GET", strings.TrimPrefix(u.URI, f.URL), "", "", map[string]string{"Api-Key": "", "Authorization": ""})
 	if img.status != 200 || img.header.Get("Content-Type") != "image/jpeg" ||
 		img.header.Get("Content-Disposition") != "attachment; filename=GettyImages-"+gettytest.ImageID+".jpg" ||
 		img.header.Get("Content-Length") != strconv.Itoa(len(img.body)) {
@@ -392,10 +392,10 @@ func TestDownload(t *testing.T) {
 	if cfg, err := jpeg.DecodeConfig(bytes.NewReader(img.body)); err != nil || cfg.Width != 64 {
 		t.Errorf("not a JPEG: %v %+v", err, cfg)
 	}
-	if sig := u.Uri[strings.Index(u.Uri, "sig=")+len("sig="):]; img.header.Get("ETag") == "" || strings.Contains(img.header.Get("ETag"), sig) {
+	if sig := u.URI[strings.Index(u.URI, "sig=")+len("sig="):]; img.header.Get("ETag") == "" || strings.Contains(img.header.Get("ETag"), sig) {
 		t.Errorf("ETag %q gives the signature %s away", img.header.Get("ETag"), sig)
 	}
-	again := f.do("GET", strings.TrimPrefix(u.Uri, f.URL), "", "", nil)
+	again := f.do("GET", strings.TrimPrefix(u.URI, f.URL), "", "", nil)
 	if !bytes.Equal(again.body, img.body) {
 		t.Error("the same image differs between downloads")
 	}
@@ -407,13 +407,13 @@ func TestDownload(t *testing.T) {
 	// bodies real SDKs send are all accepted.
 	for _, body := range []struct{ ct, body string }{{"", ""}, {"application/x-www-form-urlencoded", ""}, {"application/json", "{}"}, {"application/json", "null"}} {
 		r := f.do("POST", dl, body.ct, body.body, nil)
-		if r.status != 303 || r.header.Get("Location") != u.Uri {
+		if r.status != 303 || r.header.Get("Location") != u.URI {
 			t.Errorf("body %q: %d %s Location %q", body.body, r.status, r.body, r.header.Get("Location"))
 		}
 	}
 	r = f.do("POST", dl+"?file_type=eps&auto_download=False", "", "", nil)
 	r.json(t, &u)
-	if eps := f.do("GET", strings.TrimPrefix(u.Uri, f.URL), "", "", nil); !bytes.HasPrefix(eps.body, []byte("%!PS")) || eps.header.Get("Content-Type") != "application/postscript" {
+	if eps := f.do("GET", strings.TrimPrefix(u.URI, f.URL), "", "", nil); !bytes.HasPrefix(eps.body, []byte("%!PS")) || eps.header.Get("Content-Type") != "application/postscript" {
 		t.Errorf("eps: %q %v", eps.body, eps.header)
 	}
 
@@ -619,7 +619,7 @@ func TestDriftField(t *testing.T) {
 func TestWithHistory(t *testing.T) {
 	id := "77"
 	f := newFixture(t, gettytest.WithHistory([]gen.HistoricalDownload{
-		{DateDownloaded: gettytest.DefaultNow.Add(-48 * time.Hour), Id: &id},
+		{DateDownloaded: gettytest.DefaultNow.Add(-48 * time.Hour), ID: id},
 	}), gettytest.WithImages("88"))
 	p, _ := f.list("company_downloads=true")
 	if p.ResultCount != 1 {
@@ -646,8 +646,8 @@ func TestHandlerUnderTLS(t *testing.T) {
 	defer resp.Body.Close()
 	var u gen.DownloadURI
 	json.NewDecoder(resp.Body).Decode(&u)
-	if resp.StatusCode != 200 || !strings.HasPrefix(u.Uri, ts.URL+"/delivery/") || !strings.HasPrefix(u.Uri, "https://") {
-		t.Errorf("%d %q", resp.StatusCode, u.Uri)
+	if resp.StatusCode != 200 || !strings.HasPrefix(u.URI, ts.URL+"/delivery/") || !strings.HasPrefix(u.URI, "https://") {
+		t.Errorf("%d %q", resp.StatusCode, u.URI)
 	}
 	if s.Requests("") != 1 {
 		t.Errorf("Requests(\"\") = %d", s.Requests(""))

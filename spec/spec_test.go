@@ -92,7 +92,7 @@ func TestGeneratedRequestsValidate(t *testing.T) {
 		}},
 		{"download, every parameter and a body", func() (*http.Request, error) {
 			return gen.NewDownloadImageRequest(server, "1167612765", &gen.DownloadImageParams{
-				AutoDownload: ptr(false), FileType: &jpg, Height: ptr("1024"), ProductId: ptr(int32(7)),
+				AutoDownload: ptr(false), FileType: &jpg, Height: ptr("1024"), ProductID: ptr(int32(7)),
 				ProductType: &product, UseTeamCredits: ptr(false), AcceptLanguage: ptr("de"),
 			}, gen.PremiumAccessDownloadData{DownloadNotes: ptr("cover"), ProjectCode: ptr("P-1")})
 		}},

@@ -139,30 +139,15 @@ func writeTable(w io.Writer, downloads []getty.Download, summary string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "DOWNLOADED\tID\tASSET\tPRODUCT\tSIZE\tUSER\tPROJECT")
 	for _, d := range downloads {
-		user := ""
-		if d.User != nil {
-			user = str(d.User.Username)
-		}
-		project := ""
-		if d.DownloadDetails != nil {
-			project = str(d.DownloadDetails.ProjectCode)
-		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			d.DateDownloaded.UTC().Format("2006-01-02 15:04"),
-			cell(str(d.Id)), cell(str(d.AssetType)), cell(str(d.ProductType)), cell(str(d.SizeName)), cell(user), cell(project))
+			cell(d.ID), cell(d.AssetType), cell(string(d.ProductType)), cell(d.SizeName), cell(d.User.Username), cell(d.DownloadDetails.ProjectCode))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintln(w, summary)
 	return err
-}
-
-func str(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
 }
 
 // cell makes a server-supplied value safe for one table cell: no control

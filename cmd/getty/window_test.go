@@ -19,7 +19,7 @@ func TestListWindow(t *testing.T) {
 	user := gettytest.Username
 	for d := time.Date(2025, 11, 1, 10, 0, 0, 0, time.UTC); !d.After(gettytest.DefaultNow); d = d.AddDate(0, 0, 1) {
 		id := d.Format("20060102")
-		history = append(history, gen.HistoricalDownload{Id: &id, DateDownloaded: d, User: &gen.DownloadUser{Username: &user}})
+		history = append(history, gen.HistoricalDownload{ID: id, DateDownloaded: d, User: gen.DownloadUser{Username: user}})
 	}
 	_, env := fakeEnv(t, gettytest.WithHistory(history))
 	tests := []struct {

@@ -170,7 +170,7 @@ func TestUpstreamChanges(t *testing.T) {
 				rewrite(t, dir, "swagger/get-downloads.yaml", "name: start_date", "name: startDate")
 			},
 			wantErr: []string{
-				"overlay.yaml: at /actions/13: target $.paths['/v3/downloads'].get.parameters[?@.name == 'start_date' || @.name == 'end_date']: matched 1 node, the action expects 2 (x-matches)",
+				"overlay.yaml: at /actions/16: target $.paths['/v3/downloads'].get.parameters[?@.name == 'start_date' || @.name == 'end_date']: matched 1 node, the action expects 2 (x-matches)",
 				`swagger/get-downloads.yaml: at /paths/~1v3~1downloads/get/parameters/7: no typed schema: query parameter "startDate" of GET /v3/downloads has no type`,
 			},
 		},
