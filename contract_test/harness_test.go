@@ -333,7 +333,7 @@ func newRecorder(name string, real http.RoundTripper) (*recorder.Recorder, error
 		recorder.WithRealTransport(real),
 		recorder.WithMatcher(matchRequest),
 		recorder.WithSkipRequestLatency(true),
-		recorder.WithHook(scrubInteraction, recorder.BeforeSaveHook),
+		recorder.WithHook(contract.ScrubInteraction, recorder.BeforeSaveHook),
 	)
 }
 

@@ -2,9 +2,7 @@ package contract_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,201 +10,12 @@ import (
 	"testing"
 
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
+
+	"github.com/gettykit/getty/contract"
 )
 
-// redacted replaces every secret in a cassette.
-const redacted = "REDACTED"
-
-// secretFormFields are the fields of token requests (form-encoded) whose
-// values are secrets. client_id is the API key.
-var secretFormFields = []string{"client_id", "client_secret", "username", "password", "refresh_token", "code", "assertion"}
-
-// secretJSONFields are the fields of token responses whose values are
-// secrets.
-var secretJSONFields = []string{"access_token", "refresh_token", "id_token"}
-
-// scrubInteraction removes the secrets of an interaction before it is saved:
-// credentials in headers, token request and response bodies, and the signed
-// query strings of delivery URLs (request URLs, Location headers and "uri"
-// bodies). What replaying matches on (see matchRequest) is scrubbed the same
-// way on the live side, so the cassette still replays. It also removes what
-// changes from one recording to the next (durations, the Date header).
-func scrubInteraction(i *cassette.Interaction) error {
-	req, resp := &i.Request, &i.Response
-
-	req.URL = scrubURL(req.URL)
-	req.RequestURI = ""
-	// Form duplicates the query and the form body, secrets included.
-	req.Form = nil
-	scrubCredentialHeaders(req.Headers)
-	if body := scrubRequestBody(req.Headers.Get("Content-Type"), req.Body); body != req.Body {
-		req.Body = body
-		req.ContentLength = int64(len(body))
-	}
-
-	resp.Duration = 0
-	resp.Headers.Del("Date")
-	if resp.Headers.Get("Set-Cookie") != "" {
-		resp.Headers["Set-Cookie"] = []string{redacted}
-	}
-	if loc := resp.Headers.Get("Location"); loc != "" {
-		resp.Headers.Set("Location", scrubURL(loc))
-	}
-	if body, changed := scrubJSONBody(resp.Headers.Get("Content-Type"), resp.Body); changed {
-		resp.Body = body
-		if resp.ContentLength >= 0 {
-			resp.ContentLength = int64(len(body))
-		}
-		if resp.Headers.Get("Content-Length") != "" {
-			resp.Headers.Set("Content-Length", strconv.Itoa(len(body)))
-		}
-	}
-	return nil
-}
-
-// scrubCredentialHeaders replaces credentials with REDACTED, keeping the
-// headers (and the Authorization scheme) so that security checks still pass
-// on the recording.
-func scrubCredentialHeaders(h http.Header) {
-	if h == nil {
-		return
-	}
-	for _, a := range h.Values("Authorization") {
-		scheme, _, _ := strings.Cut(a, " ")
-		h.Set("Authorization", scheme+" "+redacted)
-	}
-	for _, name := range []string{"Api-Key", "Cookie", "Proxy-Authorization", "X-Api-Key"} {
-		if h.Get(name) != "" {
-			h.Set(name, redacted)
-		}
-	}
-}
-
-// scrubURL replaces the query values of a URL outside the API (a signed
-// delivery URL) with REDACTED, and removes user information. The API's own
-// query parameters (paths under /v3/) are kept: they are what the contract
-// is about and hold no secrets.
-func scrubURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	u.User = nil
-	u.RawQuery = scrubQuery(u)
-	return u.String()
-}
-
-func scrubQuery(u *url.URL) string {
-	if u.RawQuery == "" || strings.HasPrefix(u.Path, "/v3/") {
-		return u.RawQuery
-	}
-	q, err := url.ParseQuery(u.RawQuery)
-	if err != nil {
-		return redacted
-	}
-	for k := range q {
-		q[k] = []string{redacted}
-	}
-	return q.Encode()
-}
-
-// scrubURLs scrubs, in place, every string in v that is an absolute URL with
-// a query outside the API, and reports whether it changed anything.
-func scrubURLs(v any) bool {
-	changed := false
-	switch v := v.(type) {
-	case map[string]any:
-		for k, e := range v {
-			if s, ok := e.(string); ok {
-				if t := scrubURLString(s); t != s {
-					v[k], changed = t, true
-				}
-			} else if scrubURLs(e) {
-				changed = true
-			}
-		}
-	case []any:
-		for i, e := range v {
-			if s, ok := e.(string); ok {
-				if t := scrubURLString(s); t != s {
-					v[i], changed = t, true
-				}
-			} else if scrubURLs(e) {
-				changed = true
-			}
-		}
-	}
-	return changed
-}
-
-func scrubURLString(s string) string {
-	if !strings.HasPrefix(s, "https://") && !strings.HasPrefix(s, "http://") || !strings.Contains(s, "?") {
-		return s
-	}
-	return scrubURL(s)
-}
-
-// scrubRequestBody replaces the secret fields of a form-encoded body (a
-// token request).
-func scrubRequestBody(contentType, body string) string {
-	if body == "" {
-		return body
-	}
-	if mt, _, _ := mime.ParseMediaType(contentType); mt != "application/x-www-form-urlencoded" {
-		return body
-	}
-	q, err := url.ParseQuery(body)
-	if err != nil {
-		return redacted
-	}
-	changed := false
-	for _, k := range secretFormFields {
-		if _, ok := q[k]; ok {
-			q.Set(k, redacted)
-			changed = true
-		}
-	}
-	if !changed {
-		return body
-	}
-	return q.Encode()
-}
-
-// scrubJSONBody replaces the tokens of a token response and the signed query
-// strings of URLs in JSON bodies: a download URI ({"uri": ...}), and
-// thumbnails (thumb_uri), which the real API signs too. Other bodies are
-// returned unchanged, byte for byte.
-func scrubJSONBody(contentType, body string) (string, bool) {
-	if mt, _, _ := mime.ParseMediaType(contentType); mt != "application/json" || body == "" {
-		return body, false
-	}
-	var m map[string]any
-	dec := json.NewDecoder(strings.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil {
-		return body, false
-	}
-	changed := false
-	for _, k := range secretJSONFields {
-		if _, ok := m[k]; ok {
-			m[k] = redacted
-			changed = true
-		}
-	}
-	if scrubURLs(m) {
-		changed = true
-	}
-	if !changed {
-		return body, false
-	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(m); err != nil {
-		return body, false
-	}
-	return strings.TrimSuffix(b.String(), "\n"), true
-}
+// redacted is what the scrubber puts in place of a secret.
+const redacted = contract.Redacted
 
 // matchRequest matches a request with a recorded one on method, URL path,
 // query (the values of signed delivery URLs aside) and body (token forms
@@ -224,14 +33,18 @@ func matchRequest(r *http.Request, i cassette.Request) bool {
 	if err != nil {
 		return false
 	}
-	return scrubRequestBody(r.Header.Get("Content-Type"), body) == i.Body
+	return contract.ScrubRequestBody(r.Header.Get("Content-Type"), body) == i.Body
 }
 
 // canonicalQuery is the scrubbed query with its parameters sorted.
 func canonicalQuery(u *url.URL) string {
-	q, err := url.ParseQuery(scrubQuery(u))
+	s, err := url.Parse(contract.ScrubURL(u.String()))
 	if err != nil {
 		return u.RawQuery
+	}
+	q, err := url.ParseQuery(s.RawQuery)
+	if err != nil {
+		return s.RawQuery
 	}
 	return q.Encode()
 }
@@ -272,7 +85,7 @@ func TestScrubInteraction(t *testing.T) {
 			},
 		},
 	}
-	if err := scrubInteraction(i); err != nil {
+	if err := contract.ScrubInteraction(i); err != nil {
 		t.Fatal(err)
 	}
 	req, resp := i.Request, i.Response
@@ -316,7 +129,7 @@ func TestScrubInteraction(t *testing.T) {
 			Body:    `{"result_count":1,"downloads":[{"id":"1","thumb_uri":"https://media.gettyimages.com/id/1/photo/x.jpg?s=170x170&c=QWJjRGVmR2hpSmtsTW5vUHFy"}]}`,
 			Headers: http.Header{"Content-Type": {"application/json"}}},
 	}
-	if err := scrubInteraction(thumbs); err != nil {
+	if err := contract.ScrubInteraction(thumbs); err != nil {
 		t.Fatal(err)
 	}
 	if want := `{"downloads":[{"id":"1","thumb_uri":"https://media.gettyimages.com/id/1/photo/x.jpg?c=REDACTED&s=REDACTED"}],"result_count":1}`; thumbs.Response.Body != want {
@@ -330,7 +143,7 @@ func TestScrubInteraction(t *testing.T) {
 			Headers: http.Header{"Content-Type": {"application/json"}, "Content-Length": {"33"}}},
 	}
 	before := *list
-	if err := scrubInteraction(list); err != nil {
+	if err := contract.ScrubInteraction(list); err != nil {
 		t.Fatal(err)
 	}
 	if list.Request.URL != before.Request.URL || list.Response.Body != before.Response.Body || list.Response.Headers.Get("Content-Length") != "33" {
@@ -360,7 +173,7 @@ func TestMatchRequestAfterScrubbing(t *testing.T) {
 			Request:  cassette.Request{Method: r.Method, URL: r.URL.String(), Body: body, Headers: r.Header.Clone()},
 			Response: cassette.Response{Headers: http.Header{}},
 		}
-		if err := scrubInteraction(i); err != nil {
+		if err := contract.ScrubInteraction(i); err != nil {
 			t.Fatal(err)
 		}
 		return i.Request

@@ -191,7 +191,7 @@ func TestNoSecretsInFixtures(t *testing.T) {
 			}
 			scanned++
 			for _, l := range findSecrets(path, data) {
-				t.Errorf("%s (scrub it: see scrubInteraction)", l)
+				t.Errorf("%s (scrub it: see contract.ScrubInteraction)", l)
 			}
 			return nil
 		})
