@@ -37,6 +37,23 @@ var ErrNoInteractions = errors.New("no interactions recorded")
 // findings of kind [NotChecked], not violations, and the rest of the
 // interaction is still judged.
 func CheckCassette(v *Validator, path string) (*Report, error) {
+	xs, err := checkCassette(v, path)
+	if err != nil {
+		return nil, err
+	}
+	return reportOf(xs), nil
+}
+
+// reportOf collects the findings of exchanges in a Report.
+func reportOf(xs []Exchange) *Report {
+	r := new(Report)
+	for _, x := range xs {
+		r.Add(x.Findings...)
+	}
+	return r
+}
+
+func checkCassette(v *Validator, path string) ([]Exchange, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("contract: %w", err)
@@ -71,7 +88,7 @@ func CheckCassette(v *Validator, path string) (*Report, error) {
 	if len(c.Interactions) != len(layout.interactions) {
 		return nil, fmt.Errorf("contract: %s: found %d interactions, go-vcr loaded %d", path, len(layout.interactions), len(c.Interactions))
 	}
-	report := new(Report)
+	xs := make([]Exchange, 0, len(c.Interactions))
 	for i, in := range c.Interactions {
 		line := layout.interactions[i].line
 		req, err := in.GetHTTPRequest()
@@ -90,9 +107,13 @@ func CheckCassette(v *Validator, path string) (*Report, error) {
 		}
 		resp.ContentLength = recordedLength(resp.Header, int64(len(in.Response.Body)), resp.Uncompressed)
 		stored := layout.interactions[i].body || bodiless(req, resp)
-		report.Add(label(v.checkRecorded(req, resp, []byte(in.Response.Body), stored), path, i, line)...)
+		xs = append(xs, Exchange{
+			Source: path, Index: i, Line: line,
+			Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode,
+			Findings: label(v.checkRecorded(req, resp, []byte(in.Response.Body), stored), path, i, line),
+		})
 	}
-	return report, nil
+	return xs, nil
 }
 
 // checkRecorded judges one recorded exchange. body is the response body as
@@ -301,6 +322,14 @@ type harHeader struct {
 // judged and its body is reported as [NotChecked], not as a violation. So
 // is a body bigger than the validator's size limit ([WithMaxBodySize]).
 func CheckHAR(v *Validator, path string) (*Report, error) {
+	xs, err := checkHAR(v, path)
+	if err != nil {
+		return nil, err
+	}
+	return reportOf(xs), nil
+}
+
+func checkHAR(v *Validator, path string) ([]Exchange, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("contract: %w", err)
@@ -326,13 +355,11 @@ func CheckHAR(v *Validator, path string) (*Report, error) {
 	case len(har.Log.Entries) == 0:
 		return nil, fmt.Errorf("contract: %s: log.entries is empty or null: %w", path, ErrNoInteractions)
 	}
-	report := new(Report)
-	checked := 0
+	var xs []Exchange
 	for i, e := range har.Log.Entries {
 		if e.Response.Status == 0 {
 			continue
 		}
-		checked++
 		var reqBody []byte
 		if pd := e.Request.PostData; pd != nil {
 			if reqBody, err = harDecode(pd.Text, pd.Encoding); err != nil {
@@ -365,12 +392,16 @@ func CheckHAR(v *Validator, path string) (*Report, error) {
 			Request:       req,
 		}
 		stored := c.Text != nil || bodiless(req, resp)
-		report.Add(label(v.checkRecorded(req, resp, respBody, stored), path, i, 0)...)
+		xs = append(xs, Exchange{
+			Source: path, Index: i,
+			Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode,
+			Findings: label(v.checkRecorded(req, resp, respBody, stored), path, i, 0),
+		})
 	}
-	if checked == 0 {
+	if len(xs) == 0 {
 		return nil, fmt.Errorf("contract: %s: none of its %d entries has a response: %w", path, len(har.Log.Entries), ErrNoInteractions)
 	}
-	return report, nil
+	return xs, nil
 }
 
 func harHeaders(hs []harHeader) http.Header {
