@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/gettykit/getty/contract"
 	"github.com/gettykit/getty/spec"
@@ -44,9 +46,7 @@ func (e *incompleteCheckError) Error() string {
 	return strings.Join(parts, "; ")
 }
 
-const checkUsage = `Usage: getty contract check [flags] PATH...
-
-Validates recorded traffic against the API spec: go-vcr cassettes (.yaml, .yml)
+const checkLong = `Validates recorded traffic against the API spec: go-vcr cassettes (.yaml, .yml)
 and HAR files (.har). Every file is checked, even after one that cannot be.
 For each file it prints the violations (file, interaction and JSON pointer),
 then, unless --quiet, the violations --allow expects, drift (fields or
@@ -73,37 +73,54 @@ Exit status:
      interactions) or an --allow entry is stale; this outranks 5, since the
      run is incomplete or its allow list wrong (violations are still printed).
      A malformed --allow file stops the run before any file is checked.
-  2  bad usage, such as a file that is not .yaml, .yml or .har
+  2  bad usage, such as a file that is not .yaml, .yml or .har`
 
-Flags:`
-
-func (a *app) checkCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("getty contract check", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	quiet := fs.Bool("quiet", false, "print violations and summaries only: not allowed violations, drift or what was not checked")
-	allowPath := fs.String("allow", "", "`FILE` of expected violations (YAML; see above)")
-	maxBody := byteSize(contract.DefaultMaxBodySize)
+func (a *app) newCheckCmd() *cobra.Command {
+	var (
+		quiet     bool
+		allowPath string
+		maxBody   = byteSize(contract.DefaultMaxBodySize)
+	)
+	cmd := &cobra.Command{
+		Use:     "check [flags] PATH...",
+		Short:   "Validate cassettes and HAR files against the API spec",
+		Long:    checkLong,
+		Example: `  getty contract check --allow expected.yaml recordings/*.yaml session.har`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErrorf("contract check needs at least one file")
+			}
+			for _, path := range args {
+				if recordingKind(path) == "" {
+					return usageErrorf("%s: not a cassette (.yaml, .yml) or HAR file (.har)", path)
+				}
+			}
+			return nil
+		},
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return []string{"yaml", "yml", "har"}, cobra.ShellCompDirectiveFilterFileExt
+		},
+	}
+	fs := cmd.Flags()
+	fs.BoolVar(&quiet, "quiet", false, "print violations and summaries only: not allowed violations, drift or what was not checked")
+	fs.StringVar(&allowPath, "allow", "", "`FILE` of expected violations (YAML; see above)")
 	fs.Var(&maxBody, "max-body", "largest body validated, as `SIZE` in bytes or with a KiB, MiB or GiB suffix; bigger ones are not checked")
-	fs.Usage = func() {
-		fmt.Fprintln(a.stderr, checkUsage)
-		fs.PrintDefaults()
+	mustRegister(cmd.RegisterFlagCompletionFunc("allow", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return []string{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
+	}))
+	mustRegister(cmd.RegisterFlagCompletionFunc("max-body", cobra.NoFileCompletions))
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		return a.check(cmd.Context(), args, quiet, allowPath, int64(maxBody))
 	}
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return &usageError{msg: "contract check needs at least one file"}
-	}
-	for _, path := range fs.Args() {
-		if recordingKind(path) == "" {
-			return &usageError{msg: fmt.Sprintf("%s: not a cassette (.yaml, .yml) or HAR file (.har)", path)}
-		}
-	}
+	return cmd
+}
+
+// check validates the recordings at paths and reports each.
+func (a *app) check(ctx context.Context, paths []string, quiet bool, allowPath string, maxBody int64) error {
 	var allow *contract.AllowList
-	if *allowPath != "" {
+	if allowPath != "" {
 		var err error
-		if allow, err = contract.LoadAllowList(*allowPath); err != nil {
+		if allow, err = contract.LoadAllowList(allowPath); err != nil {
 			return err
 		}
 	}
@@ -111,14 +128,14 @@ func (a *app) checkCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	v, err := contract.NewValidator(doc, contract.WithMaxBodySize(int64(maxBody)))
+	v, err := contract.NewValidator(doc, contract.WithMaxBodySize(maxBody))
 	if err != nil {
 		return err
 	}
 	var violations, bad, unchecked int
 	var checked []string
 	var found []contract.Finding // every violation, allowed or not
-	for _, path := range fs.Args() {
+	for _, path := range paths {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -140,7 +157,7 @@ func (a *app) checkCmd(ctx context.Context, args []string) error {
 		for _, f := range res.Violations {
 			fmt.Fprintln(a.stdout, f.String())
 		}
-		if !*quiet {
+		if !quiet {
 			for _, al := range res.Allowed {
 				s := al.Finding.String()
 				if i := strings.Index(s, "violation: "); i >= 0 {
@@ -210,6 +227,9 @@ func (b byteSize) String() string {
 	return strconv.FormatInt(int64(b), 10)
 }
 
+// Type names the value in the help when its usage does not.
+func (b *byteSize) Type() string { return "size" }
+
 func (b *byteSize) Set(s string) error {
 	num, mult := strings.TrimSpace(s), int64(1)
 	for _, u := range byteUnits {
@@ -220,7 +240,7 @@ func (b *byteSize) Set(s string) error {
 	}
 	n, err := strconv.ParseInt(num, 10, 64)
 	if err != nil || n <= 0 || n > (1<<62)/mult {
-		return fmt.Errorf("%q: want a positive number of bytes, optionally with a KiB, MiB or GiB suffix", s)
+		return errors.New("want a positive number of bytes, optionally with a KiB, MiB or GiB suffix")
 	}
 	*b = byteSize(n * mult)
 	return nil

@@ -172,9 +172,12 @@ func TestContractCheckFiles(t *testing.T) {
 
 func TestContractCheckHelp(t *testing.T) {
 	r := runApp(t, nil, false, "contract", "check", "--help")
-	for _, want := range []string{"--allow", "-max-body", "8MiB", "not checked", "stale", "this outranks 5"} {
-		if !strings.Contains(r.stderr, want) {
-			t.Errorf("help lacks %q:\n%s", want, r.stderr)
+	if r.code != exitOK || r.stderr != "" {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	for _, want := range []string{"--allow FILE", "--max-body SIZE", "(default 8MiB)", "not checked", "stale", "this outranks 5"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("help lacks %q:\n%s", want, r.stdout)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,14 +12,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/pflag"
 	"golang.org/x/oauth2"
 	"golang.org/x/term"
 
 	"github.com/gettykit/getty"
 )
 
-// globalFlags are the settings every command shares. Flags win over the
-// environment; credentials are never printed, not even their defaults.
+// globalFlags are the settings every command shares: persistent flags of
+// the root command, accepted before or after any command. Flags win over
+// the environment; credentials are never printed, not even their defaults.
 type globalFlags struct {
 	apiKey, apiSecret  string
 	username, password string
@@ -38,7 +39,7 @@ const (
 	defaultStallTimeout = getty.DefaultStallTimeout
 )
 
-func (g *globalFlags) register(fs *flag.FlagSet) {
+func (g *globalFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&g.apiKey, "api-key", "", "API key (env GETTY_API_KEY)")
 	fs.StringVar(&g.apiSecret, "api-secret", "", "API secret, for client-credentials tokens (env GETTY_API_SECRET)")
 	fs.StringVar(&g.username, "username", "", "user name, for a resource-owner token (env GETTY_USERNAME)")
@@ -51,6 +52,17 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&g.timeout, "timeout", defaultTimeout, "stop the whole run after this long (0: no limit)")
 	fs.DurationVar(&g.stall, "stall-timeout", defaultStallTimeout, "give up on a response that sends nothing for this long (0: no limit)")
 	fs.BoolVar(&g.plainHTTP, "insecure-plain-http", false, "allow a plain-http --base-url or --token-url on another machine (credentials cross the network unencrypted)")
+}
+
+// check refuses settings no command can run with.
+func (g *globalFlags) check() error {
+	switch {
+	case g.timeout < 0:
+		return usageErrorf("--timeout %s is negative (0 means no limit)", g.timeout)
+	case g.stall < 0:
+		return usageErrorf("--stall-timeout %s is negative (0 means no limit)", g.stall)
+	}
+	return nil
 }
 
 // errNoCredentials reports credentials the command needs and was not given.
@@ -86,7 +98,7 @@ func (a *app) newClient(needToken bool) (*getty.Client, error) {
 	if g.apiKey == "" {
 		return nil, fmt.Errorf("%w: no API key; set GETTY_API_KEY or --api-key", errNoCredentials)
 	}
-	opts := []getty.Option{getty.WithAPIKey(g.apiKey), getty.WithUserAgent("getty-cli")}
+	opts := []getty.Option{getty.WithUserAgent("getty-cli")}
 	switch {
 	case g.token != "":
 		opts = append(opts, getty.WithToken(&oauth2.Token{AccessToken: g.token, TokenType: "Bearer"}))
@@ -110,35 +122,75 @@ func (a *app) newClient(needToken bool) (*getty.Client, error) {
 	case needToken:
 		return nil, fmt.Errorf("%w: downloads need a token; set GETTY_API_SECRET (or GETTY_TOKEN, or GETTY_USERNAME and GETTY_PASSWORD)", errNoCredentials)
 	}
+	// Settings whose values the library checks, for naming the one it
+	// refuses.
+	checked := []setting{
+		{"api-key", "GETTY_API_KEY", getty.WithAPIKey(g.apiKey)},
+		{"stall-timeout", "", getty.WithStallTimeout(g.stall)},
+	}
 	if g.baseURL != "" {
-		opts = append(opts, getty.WithBaseURL(g.baseURL))
+		checked = append(checked, setting{"base-url", "GETTY_BASE_URL", getty.WithBaseURL(g.baseURL)})
 	}
 	if g.tokenURL != "" {
-		opts = append(opts, getty.WithTokenURL(g.tokenURL))
-	}
-	if g.verbose {
-		opts = append(opts, getty.WithTransport(&logTransport{base: http.DefaultTransport, w: a.stderr}))
+		checked = append(checked, setting{"token-url", "GETTY_TOKEN_URL", getty.WithTokenURL(g.tokenURL)})
 	}
 	if g.plainHTTP {
 		opts = append(opts, getty.WithInsecurePlainHTTP())
 	}
-	opts = append(opts, getty.WithStallTimeout(g.stall))
+	for _, s := range checked {
+		opts = append(opts, s.opt)
+	}
+	if g.verbose {
+		opts = append(opts, getty.WithTransport(&logTransport{base: http.DefaultTransport, w: a.stderr}))
+	}
 	c, err := getty.New(opts...)
 	if err != nil {
-		// Option errors name the setting, never its value.
-		return nil, &usageError{msg: optionNames.Replace(err.Error())}
+		return nil, a.optionError(err, checked)
 	}
 	return c, nil
 }
 
-// optionNames words the library's option errors with the flags and
-// variables that set them.
-var optionNames = strings.NewReplacer(
-	"getty: WithBaseURL: ", "--base-url (GETTY_BASE_URL): ",
-	"getty: WithTokenURL: ", "--token-url (GETTY_TOKEN_URL): ",
-	"WithInsecurePlainHTTP", "--insecure-plain-http",
-	"getty: WithStallTimeout: ", "--stall-timeout: ",
-)
+// setting is a client option from a flag or its environment variable.
+type setting struct {
+	flag, env string
+	opt       getty.Option
+}
+
+// optionError words a refused client option as a usage error naming the
+// flag or variable it came from, found by trying each setting alone.
+func (a *app) optionError(err error, settings []setting) error {
+	base := []getty.Option{getty.WithAPIKey("key")}
+	if a.global.plainHTTP {
+		base = append(base, getty.WithInsecurePlainHTTP())
+	}
+	for _, s := range settings {
+		if _, alone := getty.New(append(base, s.opt)...); alone != nil {
+			name := "--" + s.flag
+			if s.env != "" && !a.root.PersistentFlags().Changed(s.flag) {
+				name = s.env
+			}
+			return usageErrorf("%s: %s", name, optionText(alone))
+		}
+	}
+	return &usageError{msg: optionText(err)}
+}
+
+// optionText is a library option error without the library's prefixes and
+// option names: the caller names the flag or variable instead.
+func optionText(err error) string {
+	msg := err.Error()
+	for {
+		rest, ok := strings.CutPrefix(msg, "getty: ")
+		if !ok {
+			break
+		}
+		msg = rest
+	}
+	if name, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(name, "With") && !strings.ContainsAny(name, " ") {
+		msg = rest
+	}
+	return strings.ReplaceAll(msg, "WithInsecurePlainHTTP", "--insecure-plain-http")
+}
 
 // statusFor maps an error to the documented exit status.
 func statusFor(err error) int {

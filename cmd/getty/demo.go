@@ -3,12 +3,13 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net/http"
 	"os"
 	"sync"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/gettykit/getty"
 	"github.com/gettykit/getty/contract"
@@ -21,20 +22,32 @@ import (
 // quota error.
 const demoQuota = 2
 
-// demoCmd tours the product against an in-process fake server: the
-// history, a download with progress, the quota error, and the contract
-// report of every exchange. It needs no network and no credentials.
-func (a *app) demoCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("getty demo", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	keep := fs.String("dir", "", "save the demo image here (default: a temporary directory, removed afterwards)")
-	fs.Usage = func() {
-		fmt.Fprintln(a.stderr, "Usage: getty demo [flags]\n\nA tour of the client against an in-process fake Getty server: no network and no\ncredentials needed.\n\nFlags:")
-		fs.PrintDefaults()
+func (a *app) newDemoCmd() *cobra.Command {
+	var dir string
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "A tour against an in-process fake server (no network, no credentials)",
+		Long: `A tour of the client against an in-process fake Getty server: the history, a
+download with progress, the quota error, and the contract report of every
+exchange. No network and no credentials needed.`,
+		Args:              noArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
 	}
-	if err := parseFlags(fs, args); err != nil {
-		return err
+	cmd.Flags().StringVar(&dir, "dir", "", "save the demo image into this directory, created when missing (default: a temporary\ndirectory, removed afterwards)")
+	mustRegister(cmd.RegisterFlagCompletionFunc("dir", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return nil, cobra.ShellCompDirectiveFilterDirs
+	}))
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		return a.demo(cmd.Context(), dir)
 	}
+	return cmd
+}
+
+// demo tours the product against an in-process fake server: the history,
+// a download with progress, the quota error, and the contract report of
+// every exchange. It needs no network and no credentials. The image is
+// saved into dir, or into a temporary directory when dir is empty.
+func (a *app) demo(ctx context.Context, dir string) error {
 	fake := gettytest.NewServer(gettytest.WithNow(time.Now()), gettytest.WithDownloads(42), gettytest.WithQuota(getty.ProductPremiumAccess, demoQuota))
 	defer fake.Close()
 
@@ -78,7 +91,6 @@ func (a *app) demoCmd(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(out, "   Walking every page with the iterator: %d downloads.\n\n", n)
 
-	dir := *keep
 	if dir == "" {
 		if dir, err = os.MkdirTemp("", "getty-demo-"); err != nil {
 			return err

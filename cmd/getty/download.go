@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net/http"
 	"os"
@@ -12,15 +11,24 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/spf13/cobra"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/gettykit/getty"
 )
 
-func (a *app) downloadCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("getty download", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+const downloadLong = `Saves each image into --dir under the name the server gives it; --dir is
+created when missing. Each download spends quota, also when the image is then
+not saved: the name is known only after the download request, so a file
+already there is found only then (use --overwrite, or remove it first). A file
+is written completely, and only if its bytes are the declared file type, or
+not at all.
+
+An image id never starts with "-": such an argument is a flag, and after "--"
+it is refused as an id.`
+
+func (a *app) newDownloadCmd() *cobra.Command {
 	var (
 		opts        getty.SaveOptions
 		dir         string
@@ -31,7 +39,23 @@ func (a *app) downloadCmd(ctx context.Context, args []string) error {
 		parallel    int
 		teamCredits bool
 	)
-	fs.StringVar(&dir, "dir", ".", "directory to save into")
+	cmd := &cobra.Command{
+		Use:   "download [flags] ID...",
+		Short: "Save images into a directory, with progress",
+		Long:  downloadLong,
+		Example: `  getty download --dir photos 1167612765 1167612766   # progress bars on a terminal
+  getty download 1167612765 --url-only      # print the URL (still spends quota)`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErrorf("download needs at least one image id")
+			}
+			return checkIDs(args)
+		},
+		ValidArgsFunction: cobra.NoFileCompletions,
+		Annotations:       map[string]string{annotIDs: ""},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&dir, "dir", ".", "directory to save into, created when missing")
 	fs.StringVar(&fileType, "file-type", "", "file type: jpg or eps")
 	fs.StringVar(&opts.Height, "height", "", "one of the image's listed pixel heights (default: the largest)")
 	fs.StringVar(&product, "product-type", "", "product offering to charge ("+productTypes+")")
@@ -42,71 +66,110 @@ func (a *app) downloadCmd(ctx context.Context, args []string) error {
 	fs.BoolVar(&opts.Overwrite, "overwrite", false, "replace files that already exist")
 	fs.BoolVar(&urlOnly, "url-only", false, "print each download URL instead of downloading (still spends quota)")
 	fs.IntVar(&parallel, "parallel", 4, "downloads at once")
-	fs.Usage = func() {
-		fmt.Fprintln(a.stderr, "Usage: getty download [flags] ID...\n\nSaves each image into --dir under the name the server gives it. Each download\nspends quota, also when the image is then not saved: the name is known only\nafter the download request, so a file already there is found only then (use\n--overwrite, or remove it first). A file is written completely, and only if its\nbytes are the declared file type, or not at all.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	// Each download spends quota: an id given twice is downloaded once.
-	seen := map[string]bool{}
-	ids := slices.DeleteFunc(fs.Args(), func(id string) bool {
-		dup := seen[id]
-		seen[id] = true
-		return dup
-	})
-	switch {
-	case len(ids) == 0:
-		fs.Usage()
-		return &usageError{msg: "download needs at least one image id"}
-	case parallel < 1 || parallel > 32:
-		return &usageError{msg: fmt.Sprintf("--parallel %d is outside 1..32", parallel)}
-	case productID < 0:
-		return &usageError{msg: fmt.Sprintf("--product-id %d is negative", productID)}
-	case fileType != "" && fileType != "jpg" && fileType != "eps":
-		return &usageError{msg: fmt.Sprintf("--file-type %q is neither jpg nor eps", fileType)}
-	}
-	if opts.Height != "" {
-		if n, err := strconv.Atoi(opts.Height); err != nil || n <= 0 {
-			return &usageError{msg: fmt.Sprintf("--height %q is not a positive number of pixels", opts.Height)}
-		}
-	}
-	var err error
-	if opts.ProductType, err = parseProductType(product); err != nil {
-		return err
-	}
-	opts.FileType = getty.FileType(fileType)
-	opts.ProductID = productID
-	opts.UseTeamCredits = teamCredits
-	if !urlOnly {
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			return &usageError{msg: fmt.Sprintf("--dir %q is not an existing directory", dir)}
-		}
-	}
+	mustRegister(cmd.RegisterFlagCompletionFunc("dir", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return nil, cobra.ShellCompDirectiveFilterDirs
+	}))
+	mustRegister(cmd.RegisterFlagCompletionFunc("file-type", completeValues("jpg", "eps")))
+	mustRegister(cmd.RegisterFlagCompletionFunc("product-type", completeValues(strings.Split(productTypes, ", ")...)))
 
-	c, err := a.newClient(true)
-	if err != nil {
-		return err
-	}
-	if urlOnly {
-		var errs []error
-		for _, id := range ids {
-			u, err := c.DownloadURL(ctx, id, &opts.DownloadOptions)
-			if err != nil {
-				errs = append(errs, &idError{id: id, err: err})
-				continue
-			}
-			fmt.Fprintf(a.stdout, "%s\t%s\n", id, u)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		switch {
+		case parallel < 1 || parallel > 32:
+			return usageErrorf("--parallel %d is outside 1..32", parallel)
+		case productID < 0:
+			return usageErrorf("--product-id %d is negative", productID)
+		case fileType != "" && fileType != "jpg" && fileType != "eps":
+			return usageErrorf("--file-type %q is neither jpg nor eps", fileType)
+		case dir == "":
+			return usageErrorf("--dir is empty (use . for the current directory)")
 		}
-		return errors.Join(errs...)
+		if opts.Height != "" {
+			if n, err := strconv.Atoi(opts.Height); err != nil || n <= 0 {
+				return usageErrorf("--height %q is not a positive number of pixels", opts.Height)
+			}
+		}
+		var err error
+		if opts.ProductType, err = parseProductType(product); err != nil {
+			return err
+		}
+		opts.FileType = getty.FileType(fileType)
+		opts.ProductID = productID
+		opts.UseTeamCredits = teamCredits
+		if !urlOnly {
+			if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+				return usageErrorf("--dir %q is a file, not a directory", dir)
+			}
+		}
+		// Each download spends quota: an id given twice is downloaded once.
+		seen := map[string]bool{}
+		ids := slices.DeleteFunc(slices.Clone(args), func(id string) bool {
+			dup := seen[id]
+			seen[id] = true
+			return dup
+		})
+		c, err := a.newClient(true)
+		if err != nil {
+			return err
+		}
+		if urlOnly {
+			var errs []error
+			for _, id := range ids {
+				u, err := c.DownloadURL(cmd.Context(), id, &opts.DownloadOptions)
+				if err != nil {
+					errs = append(errs, &idError{id: id, err: err})
+					continue
+				}
+				fmt.Fprintf(a.stdout, "%s\t%s\n", id, u)
+			}
+			return errors.Join(errs...)
+		}
+		return a.saveAll(cmd.Context(), c, ids, dir, opts, parallel)
 	}
-	return a.saveAll(ctx, c, ids, dir, opts, parallel)
+	return cmd
 }
 
-// saveAll downloads ids with at most parallel at once. One failure does not
-// stop the others; every failure is reported.
+// checkIDs refuses arguments that cannot be image ids, before any quota is
+// spent: one starting with "-" (a mistyped flag, or after "--"), and those
+// the library refuses (see validID).
+func checkIDs(ids []string) error {
+	var errs []error
+	for _, id := range ids {
+		switch {
+		case strings.HasPrefix(id, "-"):
+			errs = append(errs, fmt.Errorf("invalid image id %s: an id never starts with \"-\"", strconv.Quote(id)))
+		case !validID(id):
+			errs = append(errs, fmt.Errorf(`invalid image id %s: empty, "." or "..", or holding one of / \ ? # %%, white space or control characters`, strconv.Quote(id)))
+		}
+	}
+	if len(errs) > 0 {
+		return &usageError{msg: errors.Join(errs...).Error()}
+	}
+	return nil
+}
+
+// validID is the library's rule for an image id (it refuses others without
+// sending anything); TestIDRuleMatchesLibrary keeps the two in step.
+func validID(id string) bool {
+	if id == "" || id == "." || id == ".." || strings.ContainsAny(id, "/\\?#% \t") {
+		return false
+	}
+	for _, r := range id {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// saveAll downloads ids into dir, which it creates when missing, with at
+// most parallel at once. One failure does not stop the others; every
+// failure is reported.
 func (a *app) saveAll(ctx context.Context, c *getty.Client, ids []string, dir string, opts getty.SaveOptions, parallel int) error {
+	// Like wget -P, a missing directory is created. SaveImage would take a
+	// missing path for the name of the file to write.
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return fmt.Errorf("--dir: %w", err)
+	}
 	var progress *mpb.Progress
 	if a.isTerminal(a.stdout) {
 		progress = mpb.NewWithContext(ctx, mpb.WithOutput(a.stdout), mpb.WithWidth(40), mpb.WithAutoRefresh())

@@ -109,7 +109,7 @@ func TestDownloadFailuresNameEachIDOnce(t *testing.T) {
 	// One of a1, a2, a3 (whichever is fetched first) is cut short.
 	srv.Inject(gettytest.OpDelivery, gettytest.Fault{Truncate: true, Times: 1})
 	dir := t.TempDir()
-	r := runApp(t, env, false, "download", "--dir", dir, "a1", "a2", "missing", "bad/id", "a3")
+	r := runApp(t, env, false, "download", "--dir", dir, "a1", "a2", "missing", "a3")
 	if r.code != exitFailure {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
@@ -117,7 +117,6 @@ func TestDownloadFailuresNameEachIDOnce(t *testing.T) {
 	want := map[string]string{
 		"truncated": ": saving the image after ",
 		"missing":   "missing: download request: 404 Not Found: ImageNotFound",
-		`"bad/id"`:  `"bad/id": invalid image id`,
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("stderr %q, want one line for each of %d failures", r.stderr, len(want))
@@ -141,8 +140,17 @@ func TestDownloadFailuresNameEachIDOnce(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
 		t.Errorf("%d files saved, want 2", len(entries))
 	}
-	// Usage errors keep their own status.
+	// Usage errors keep their own status, and an invalid id among good
+	// ones is one: nothing is downloaded.
 	if r := runApp(t, env, false, "download", "--dir", dir, "--file-type", "png", "a1"); r.code != exitUsage {
 		t.Errorf("usage error: exit %d", r.code)
+	}
+	before := srv.Requests(gettytest.OpDownloadImage)
+	r = runApp(t, env, false, "download", "--dir", t.TempDir(), "a1", "bad/id", "a2")
+	if r.code != exitUsage || !strings.HasPrefix(r.stderr, `getty: invalid image id "bad/id": `) {
+		t.Errorf("invalid id: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if n := srv.Requests(gettytest.OpDownloadImage) - before; n != 0 {
+		t.Errorf("%d download requests sent with an invalid id on the command line", n)
 	}
 }

@@ -3,51 +3,66 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/gettykit/getty"
 	"github.com/gettykit/getty/gettytest"
 )
 
-func (a *app) fakeServerCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("getty fake-server", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	addr := fs.String("addr", "127.0.0.1:0", "loopback address to listen on (port 0 picks a free port)")
-	downloads := fs.Int("downloads", 250, "entries in the seeded download history")
-	quota := fs.Int("quota", 10, "downloads allowed per product type (0: unlimited)")
-	fs.Usage = func() {
-		fmt.Fprintln(a.stderr, "Usage: getty fake-server [flags]\n\nRuns the fake Getty server until interrupted, and prints its URL and demo\ncredentials (they are public test values, not secrets).\n\nFlags:")
-		fs.PrintDefaults()
+func (a *app) newFakeServerCmd() *cobra.Command {
+	var (
+		addr             string
+		downloads, quota int
+	)
+	cmd := &cobra.Command{
+		Use:   "fake-server",
+		Short: "Run the fake Getty server on a loopback port",
+		Long: `Runs the fake Getty server until interrupted, and prints its URL and demo
+credentials (they are public test values, not secrets). Interrupted, it stops
+and exits 0. --timeout applies only when given.`,
+		Args:              noArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		Annotations:       map[string]string{annotServer: ""},
 	}
-	if err := parseFlags(fs, args); err != nil {
-		return err
+	fs := cmd.Flags()
+	fs.StringVar(&addr, "addr", "127.0.0.1:0", "loopback address to listen on (port 0 picks a free port)")
+	fs.IntVar(&downloads, "downloads", 250, "entries in the seeded download history")
+	fs.IntVar(&quota, "quota", 10, "downloads allowed per product type (0: unlimited)")
+	for _, name := range []string{"addr", "downloads", "quota"} {
+		mustRegister(cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions))
 	}
-	if fs.NArg() > 0 {
-		return &usageError{msg: fmt.Sprintf("fake-server takes no arguments, got %q", fs.Args())}
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		return a.fakeServer(cmd.Context(), addr, downloads, quota)
 	}
-	if *downloads < 0 || *quota < 0 {
-		return &usageError{msg: "--downloads and --quota must not be negative"}
+	return cmd
+}
+
+// fakeServer serves the fake Getty server on addr until ctx ends.
+func (a *app) fakeServer(ctx context.Context, addr string, downloads, quota int) error {
+	if downloads < 0 || quota < 0 {
+		return usageErrorf("--downloads and --quota must not be negative")
 	}
-	host, _, err := net.SplitHostPort(*addr)
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return &usageError{msg: fmt.Sprintf("--addr %q: %v", *addr, err)}
+		return usageErrorf("--addr %q: %v", addr, err)
 	}
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return &usageError{msg: fmt.Sprintf("--addr %q is not a loopback address: the fake server accepts public demo credentials", *addr)}
+		return usageErrorf("--addr %q is not a loopback address: the fake server accepts public demo credentials", addr)
 	}
-	opts := []gettytest.Option{gettytest.WithDownloads(*downloads)}
-	if *quota > 0 {
+	opts := []gettytest.Option{gettytest.WithDownloads(downloads)}
+	if quota > 0 {
 		for _, p := range strings.Split(productTypes, ", ") {
-			opts = append(opts, gettytest.WithQuota(getty.ProductType(p), *quota))
+			opts = append(opts, gettytest.WithQuota(getty.ProductType(p), quota))
 		}
 	}
 	fake := gettytest.NewUnstartedServer(opts...)
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", *addr)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
 	if err != nil {
 		return err
 	}

@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/gettykit/getty"
 )
@@ -30,12 +33,13 @@ func (d *dateFlag) Set(s string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%q is neither a date (2006-01-02) nor an RFC 3339 date-time", s)
+	return errors.New("neither a date (2006-01-02) nor an RFC 3339 date-time")
 }
 
-func (a *app) listCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("getty downloads list", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+// Type names the value in the help ("--from date").
+func (d *dateFlag) Type() string { return "date" }
+
+func (a *app) newListCmd() *cobra.Command {
 	var (
 		from, to dateFlag
 		opts     getty.ListOptions
@@ -43,6 +47,17 @@ func (a *app) listCmd(ctx context.Context, args []string) error {
 		all      bool
 		asJSON   bool
 	)
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "The download history, as a table or JSON",
+		Long:  "The download history, as an aligned table or, with --json, as JSON.",
+		Example: `  getty downloads list                       # the last 30 days, as a table
+  getty downloads list --all --json          # every page, as JSON
+  getty downloads list --product-type premiumaccess --from 2026-01-01 --to 2026-01-31`,
+		Args:              noArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
+	}
+	fs := cmd.Flags()
 	fs.Var(&from, "from", "downloads on or after this date (YYYY-MM-DD or RFC 3339; default 30 days before --to)")
 	fs.Var(&to, "to", "downloads on or before this date (default now, also when only --from is given: Getty's own\ndefault would be the current date or 30 days after --from, whichever is earlier)")
 	fs.BoolVar(&opts.UseTime, "use-time", false, "use the time of day of --from and --to too")
@@ -54,38 +69,79 @@ func (a *app) listCmd(ctx context.Context, args []string) error {
 	fs.BoolVar(&all, "all", false, "walk every page")
 	fs.IntVar(&opts.Prefetch, "prefetch", 4, "with --all: pages requested ahead, at most this many at once")
 	fs.BoolVar(&asJSON, "json", false, "print JSON instead of a table")
-	fs.Usage = func() {
-		fmt.Fprintln(a.stderr, "Usage: getty downloads list [flags]\n\nThe download history, as an aligned table or, with --json, as JSON.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return &usageError{msg: fmt.Sprintf("downloads list takes no arguments, got %q", fs.Args())}
-	}
-	switch {
-	case all && opts.Page != 0:
-		return &usageError{msg: "--page and --all cannot be combined"}
-	case opts.Page < 0:
-		return &usageError{msg: fmt.Sprintf("--page %d is not a page number (1 or more)", opts.Page)}
-	case opts.PageSize < 0 || opts.PageSize > getty.MaxPageSize:
-		return &usageError{msg: fmt.Sprintf("--page-size %d is outside 1..%d", opts.PageSize, getty.MaxPageSize)}
-	case opts.Prefetch < 1:
-		return &usageError{msg: fmt.Sprintf("--prefetch %d must be 1 or more", opts.Prefetch)}
-	}
-	var err error
-	if opts.ProductType, err = parseProductType(product); err != nil {
-		return err
-	}
-	opts.DateFrom, opts.DateTo = from.t, to.t
+	mustRegister(cmd.RegisterFlagCompletionFunc("product-type", completeValues(strings.Split(productTypes, ", ")...)))
+	mustRegister(cmd.RegisterFlagCompletionFunc("from", cobra.NoFileCompletions))
+	mustRegister(cmd.RegisterFlagCompletionFunc("to", cobra.NoFileCompletions))
 
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		// A page or page size given as 0 is a mistake, not the default.
+		switch set := cmd.Flags().Changed; {
+		case all && set("page"):
+			return usageErrorf("--page and --all cannot be combined")
+		case set("page") && opts.Page < 1:
+			return usageErrorf("--page %d is not a page number (1 or more)", opts.Page)
+		case opts.Page > math.MaxInt32:
+			return usageErrorf("--page %d is beyond the API's last possible page (%d)", opts.Page, math.MaxInt32)
+		case set("page-size") && (opts.PageSize < 1 || opts.PageSize > getty.MaxPageSize):
+			return usageErrorf("--page-size %d is outside 1..%d", opts.PageSize, getty.MaxPageSize)
+		case opts.Prefetch < 1:
+			return usageErrorf("--prefetch %d must be 1 or more", opts.Prefetch)
+		}
+		var err error
+		if opts.ProductType, err = parseProductType(product); err != nil {
+			return err
+		}
+		if err := checkWindow(from.t, to.t, opts.UseTime); err != nil {
+			return err
+		}
+		opts.DateFrom, opts.DateTo = from.t, to.t
+		return a.list(cmd.Context(), &opts, all, asJSON)
+	}
+	return cmd
+}
+
+// checkWindow refuses the dates the library would: out of the API's range,
+// or --from after --to as they are sent (dates, or instants with
+// --use-time), naming the flags.
+func checkWindow(from, to time.Time, useTime bool) error {
+	for _, d := range []struct {
+		flag string
+		t    time.Time
+	}{{"--from", from}, {"--to", to}} {
+		if d.t.IsZero() {
+			continue
+		}
+		// The date as sent (in its location, or in UTC with --use-time),
+		// and the date 30 days before, which may be sent for --to alone.
+		for _, t := range []time.Time{d.t, d.t.UTC(), d.t.AddDate(0, 0, -30)} {
+			if y := t.Year(); y < 1 || y > 9999 {
+				return usageErrorf("%s %s is outside the dates the API takes (0001-01-31 to 9999-12-31)", d.flag, d.t.Format(time.RFC3339))
+			}
+		}
+	}
+	if from.IsZero() || to.IsZero() {
+		return nil
+	}
+	layout := time.DateOnly
+	f, t := from.Format(layout), to.Format(layout)
+	if useTime {
+		layout = time.RFC3339
+		f, t = from.UTC().Format(layout), to.UTC().Format(layout)
+	}
+	if useTime && from.After(to) || !useTime && f > t {
+		return usageErrorf("--from %s is after --to %s", f, t)
+	}
+	return nil
+}
+
+// list prints one page of the history, or every page.
+func (a *app) list(ctx context.Context, opts *getty.ListOptions, all, asJSON bool) error {
 	c, err := a.newClient(false)
 	if err != nil {
 		return err
 	}
 	if !all {
-		page, err := c.ListDownloads(ctx, &opts)
+		page, err := c.ListDownloads(ctx, opts)
 		if err != nil {
 			return err
 		}
@@ -95,7 +151,7 @@ func (a *app) listCmd(ctx context.Context, args []string) error {
 		return writeTable(a.stdout, page.Downloads, fmt.Sprintf("page %d, %d of %d downloads", page.Page, len(page.Downloads), page.ResultCount))
 	}
 	var downloads []getty.Download
-	for d, err := range c.Downloads(ctx, &opts) {
+	for d, err := range c.Downloads(ctx, opts) {
 		if err != nil {
 			return err
 		}
@@ -118,7 +174,7 @@ func parseProductType(s string) (getty.ProductType, error) {
 			return getty.ProductType(s), nil
 		}
 	}
-	return "", &usageError{msg: fmt.Sprintf("--product-type %q is not one of %s", s, productTypes)}
+	return "", usageErrorf("--product-type %q is not one of %s", s, productTypes)
 }
 
 // writeJSON prints the listing in the API's own shape.

@@ -4,38 +4,43 @@
 //
 // Usage:
 //
-//	getty [global flags] <command> [flags] [arguments]
+//	getty <command> [flags] [arguments]
 //
-// Commands:
+// Flags go before or after the arguments, "--" ends the flags, and global
+// flags (credentials, --base-url, --timeout, --verbose...) are accepted by
+// every command. Commands:
 //
 //	downloads list     the download history, as a table or JSON
 //	download ID...     save images into a directory, with progress
 //	contract check     validate cassettes and HAR files against the spec
 //	fake-server        run the fake Getty server on a loopback port
 //	demo               a tour of all of the above against an in-process fake server
+//	completion SHELL   the completion script for bash, zsh, fish or powershell
 //
 // Credentials come from flags or the environment: GETTY_API_KEY,
 // GETTY_API_SECRET, GETTY_USERNAME, GETTY_PASSWORD, GETTY_TOKEN,
 // GETTY_REFRESH_TOKEN; GETTY_BASE_URL and GETTY_TOKEN_URL point the tool at
-// another server. Credentials are never printed.
+// another server. A flag wins over its variable. Credentials are never
+// printed.
 //
 // Exit status: 0 success; 1 failure (API, network or file error); 2 bad
 // usage; 3 missing or rejected credentials; 4 download quota exhausted; 5
-// contract violations found.
+// contract violations found; 130 interrupted (SIGINT or SIGTERM) before the
+// command finished.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/spf13/cobra"
 )
 
 // Exit statuses.
@@ -46,11 +51,21 @@ const (
 	exitCredentials = 3
 	exitQuota       = 4
 	exitViolations  = 5
+	exitInterrupted = 130
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-signals
+		// The first signal lets the command clean up (no partial file is
+		// left); a second one ends the process at once.
+		signal.Stop(signals)
+		cancel(&interruptError{sig: sig})
+	}()
 	a := &app{
 		stdout: os.Stdout,
 		stderr: os.Stderr,
@@ -63,7 +78,8 @@ func main() {
 	os.Exit(a.run(ctx, os.Args[1:]))
 }
 
-// app is one invocation of the tool; tests run it in-process.
+// app is one invocation of the tool; tests run it in-process. Its command
+// tree (newRootCmd) is built afresh for each run.
 type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
@@ -72,74 +88,75 @@ type app struct {
 	ready func(url string)
 
 	global globalFlags
+	root   *cobra.Command
+	// started is set when a command's RunE begins: an error returned
+	// before that (flags, arguments, unknown command) is a usage error.
+	started bool
 }
 
-const usage = `Usage: getty [global flags] <command> [flags] [arguments]
-
-Commands:
-  downloads list     the download history, as a table or JSON
-  download ID...     save images into a directory, with progress
-  contract check     validate cassettes and HAR files against the API spec
-  fake-server        run the fake Getty server on a loopback port
-  demo               a tour against an in-process fake server (no network, no credentials)
-
-Run 'getty <command> --help' for a command's flags.
-
-A run stops after --timeout (default 30m) and gives up on a response that
-sends nothing for --stall-timeout (default 1m); neither leaves a partial file.
-
-Environment: GETTY_API_KEY, GETTY_API_SECRET, GETTY_USERNAME, GETTY_PASSWORD,
-GETTY_TOKEN, GETTY_REFRESH_TOKEN, GETTY_BASE_URL, GETTY_TOKEN_URL.
-
-Exit status: 0 success, 1 failure, 2 bad usage, 3 missing or rejected
-credentials, 4 download quota exhausted, 5 contract violations found.
-
-Global flags:
-`
-
-// usageError is a command-line mistake: the command's usage is printed and
-// the exit status is exitUsage.
+// usageError is a command-line mistake: the exit status is exitUsage and
+// the message is followed by a pointer to the command's help.
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
 
+// usageErrorf is a usageError with a formatted message.
+func usageErrorf(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// errUsageShown is a usage error whose explanation, the command's usage,
+// has already been printed.
+var errUsageShown = errors.New("usage shown")
+
+// interruptError is the cause of a run stopped by a signal.
+type interruptError struct{ sig os.Signal }
+
+func (e *interruptError) Error() string { return "interrupted (signal: " + e.sig.String() + ")" }
+
+// run runs the command line args and returns the exit status. Cancelling
+// ctx is an interrupt: the command stops, cleans up, and the status is
+// exitInterrupted unless the command had finished (a server stopped by it
+// has).
 func (a *app) run(ctx context.Context, args []string) int {
-	fs := flag.NewFlagSet("getty", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	a.global.register(fs)
-	fs.Usage = func() {
-		fmt.Fprint(a.stderr, usage)
-		fs.PrintDefaults()
+	a.root = a.newRootCmd()
+	a.root.SetArgs(args)
+	a.root.SetOut(a.stdout)
+	a.root.SetErr(a.stderr)
+	cmd, err := a.root.ExecuteContextC(ctx)
+	if cmd == nil {
+		cmd = a.root
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
+	if err != nil && ctx.Err() != nil && a.started {
+		if rest := withoutCancellation(err); rest != nil {
+			fmt.Fprintln(a.stderr, "getty:", cliMessage(rest))
 		}
-		return exitUsage
+		msg := "interrupted"
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+			msg = cause.Error()
+		}
+		fmt.Fprintln(a.stderr, "getty:", msg)
+		return exitInterrupted
 	}
-	rest := fs.Args()
-	if len(rest) == 0 {
-		fs.Usage()
-		return exitUsage
+	return a.exitStatus(cmd, err)
+}
+
+// withoutCancellation drops from err the failures that only say the run
+// was cancelled, and returns what is left (nil if nothing is).
+func withoutCancellation(err error) error {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		var rest []error
+		for _, e := range joined.Unwrap() {
+			if e = withoutCancellation(e); e != nil {
+				rest = append(rest, e)
+			}
+		}
+		return errors.Join(rest...)
 	}
-	if a.global.timeout < 0 || a.global.stall < 0 {
-		fmt.Fprintln(a.stderr, "getty: --timeout and --stall-timeout must not be negative")
-		return exitUsage
+	if errors.Is(err, context.Canceled) {
+		return nil
 	}
-	// A server runs until it is interrupted: --timeout applies to it only
-	// when given.
-	explicit := false
-	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "timeout" })
-	if a.global.timeout > 0 && (rest[0] != "fake-server" || explicit) {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, a.global.timeout, errRunTimeout)
-		defer cancel()
-	}
-	err := a.command(ctx, fs, rest)
-	if err != nil && errors.Is(context.Cause(ctx), errRunTimeout) {
-		err = &runTimeoutError{limit: a.global.timeout, err: err}
-	}
-	return a.exitStatus(err)
+	return err
 }
 
 // errRunTimeout is the cause of a run stopped by --timeout.
@@ -158,50 +175,21 @@ func (e *runTimeoutError) Error() string {
 
 func (e *runTimeoutError) Unwrap() error { return e.err }
 
-// command runs the command named by rest[0].
-func (a *app) command(ctx context.Context, fs *flag.FlagSet, rest []string) error {
-	var err error
-	switch cmd, cmdArgs := rest[0], rest[1:]; cmd {
-	case "downloads":
-		if len(cmdArgs) == 0 || cmdArgs[0] != "list" {
-			return &usageError{msg: "usage: getty downloads list [flags]"}
-		}
-		err = a.listCmd(ctx, cmdArgs[1:])
-	case "download":
-		err = a.downloadCmd(ctx, cmdArgs)
-	case "contract":
-		if len(cmdArgs) == 0 || cmdArgs[0] != "check" {
-			return &usageError{msg: "usage: getty contract check PATH..."}
-		}
-		err = a.checkCmd(ctx, cmdArgs[1:])
-	case "fake-server":
-		err = a.fakeServerCmd(ctx, cmdArgs)
-	case "demo":
-		err = a.demoCmd(ctx, cmdArgs)
-	case "help":
-		fs.Usage()
-		return nil
-	default:
-		fmt.Fprintf(a.stderr, "getty: unknown command %q\n", cmd)
-		fs.Usage()
-		return errFlagParse
-	}
-	return err
-}
-
 // exitStatus prints err (if any) and maps it to the documented exit status.
-func (a *app) exitStatus(err error) int {
+// cmd is the command that ran or was being looked for.
+func (a *app) exitStatus(cmd *cobra.Command, err error) int {
 	if err == nil {
 		return exitOK
 	}
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
 	var ue *usageError
-	if errors.As(err, &ue) || errors.Is(err, errFlagParse) {
-		if ue != nil {
-			fmt.Fprintln(a.stderr, "getty:", ue.msg)
-		}
+	switch {
+	case errors.Is(err, errUsageShown):
+		return exitUsage
+	case errors.As(err, &ue) || !a.started:
+		// Everything cobra refuses before a command runs (an unknown
+		// command or flag, a bad flag value, arguments) is bad usage.
+		fmt.Fprintln(a.stderr, "getty:", err)
+		fmt.Fprintf(a.stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		return exitUsage
 	}
 	fmt.Fprintln(a.stderr, "getty:", cliMessage(err))
@@ -209,28 +197,8 @@ func (a *app) exitStatus(err error) int {
 }
 
 // cliMessage words a library error for the command line: without the
-// library's own "getty: " prefixes, and naming the flag that lifts a refusal
-// to overwrite.
+// library's own "getty: " prefixes.
 func cliMessage(err error) string {
 	msg := strings.ReplaceAll(strings.TrimPrefix(err.Error(), "getty: "), ": getty: ", ": ")
-	msg = strings.ReplaceAll(msg, "\ngetty: ", "\n")
-	if errors.Is(err, fs.ErrExist) {
-		msg = strings.ReplaceAll(msg, "set SaveOptions.Overwrite", "use --overwrite")
-	}
-	return msg
-}
-
-// errFlagParse marks a flag error the flag package has already reported.
-var errFlagParse = errors.New("bad flags")
-
-// parseFlags parses a command's flags; on --help or a bad flag the flag
-// package has already printed the usage.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errFlagParse
-	}
-	return nil
+	return strings.ReplaceAll(msg, "\ngetty: ", "\n")
 }

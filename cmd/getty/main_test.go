@@ -243,38 +243,60 @@ func TestVerboseShowsNoSecrets(t *testing.T) {
 }
 
 func TestUsage(t *testing.T) {
+	notDir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"GETTY_API_KEY": "k", "GETTY_TOKEN": "t"}
 	tests := []struct {
 		args   []string
 		code   int
+		stdout string // help goes to stdout
 		stderr string
 	}{
-		{nil, exitUsage, "Usage: getty"},
-		{[]string{"--help"}, exitOK, "Commands:"},
-		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
-		{[]string{"downloads"}, exitUsage, "downloads list"},
-		{[]string{"downloads", "list", "--help"}, exitOK, "-page-size"},
-		{[]string{"downloads", "list", "--page-size", "many"}, exitUsage, "invalid value"},
-		{[]string{"downloads", "list", "--from", "31/01/2026"}, exitUsage, "neither a date"},
-		{[]string{"downloads", "list", "--product-type", "free"}, exitUsage, "not one of"},
-		{[]string{"downloads", "list", "--all", "--page", "2"}, exitUsage, "cannot be combined"},
-		{[]string{"downloads", "list", "--page-size", "200"}, exitUsage, "--page-size 200 is outside 1..100"},
-		{[]string{"downloads", "list", "--page", "-1"}, exitUsage, "--page -1"},
-		{[]string{"downloads", "list", "--prefetch", "0"}, exitUsage, "--prefetch 0"},
-		{[]string{"download"}, exitUsage, "at least one image id"},
-		{[]string{"download", "--help"}, exitOK, "-url-only"},
-		{[]string{"download", "--parallel", "0", "x"}, exitUsage, "--parallel"},
-		{[]string{"download", "--file-type", "png", "x"}, exitUsage, "--file-type"},
-		{[]string{"download", "--dir", "does-not-exist", "x"}, exitUsage, "not an existing directory"},
-		{[]string{"contract"}, exitUsage, "contract check"},
-		{[]string{"contract", "check"}, exitUsage, "at least one file"},
-		{[]string{"contract", "check", "notes.txt"}, exitUsage, "not a cassette"},
-		{[]string{"fake-server", "--addr", "0.0.0.0:0"}, exitUsage, "not a loopback address"},
+		{nil, exitUsage, "", "Usage:\n  getty <command> [flags]"},
+		{[]string{"--help"}, exitOK, "Available Commands:", ""},
+		{[]string{"help"}, exitOK, "Available Commands:", ""},
+		{[]string{"help", "download"}, exitOK, "--url-only", ""},
+		{[]string{"frobnicate"}, exitUsage, "", `unknown command "frobnicate"`},
+		{[]string{"downloads"}, exitUsage, "", "downloads needs a command: list"},
+		{[]string{"downloads", "frob"}, exitUsage, "", `unknown command "frob" for "getty downloads"`},
+		{[]string{"downloads", "list", "--help"}, exitOK, "--page-size", ""},
+		{[]string{"downloads", "list", "extra"}, exitUsage, "", `takes no arguments, got ["extra"]`},
+		{[]string{"downloads", "list", "--page-size", "many"}, exitUsage, "", `invalid argument "many" for "--page-size"`},
+		{[]string{"downloads", "list", "--from", "31/01/2026"}, exitUsage, "", "neither a date"},
+		{[]string{"downloads", "list", "--product-type", "free"}, exitUsage, "", "not one of"},
+		{[]string{"downloads", "list", "--all", "--page", "2"}, exitUsage, "", "cannot be combined"},
+		{[]string{"downloads", "list", "--page-size", "200"}, exitUsage, "", "--page-size 200 is outside 1..100"},
+		{[]string{"downloads", "list", "--page", "-1"}, exitUsage, "", "--page -1"},
+		{[]string{"downloads", "list", "--prefetch", "0"}, exitUsage, "", "--prefetch 0"},
+		{[]string{"download"}, exitUsage, "", "at least one image id"},
+		{[]string{"download", "--help"}, exitOK, "--url-only", ""},
+		{[]string{"download", "--parallel", "0", "x"}, exitUsage, "", "--parallel"},
+		{[]string{"download", "--file-type", "png", "x"}, exitUsage, "", "--file-type"},
+		{[]string{"download", "--dir", notDir, "x"}, exitUsage, "", "is a file, not a directory"},
+		{[]string{"download", "-dir", "x", "1"}, exitUsage, "", "a long flag takes two dashes, --dir"},
+		{[]string{"contract"}, exitUsage, "", "contract needs a command: check"},
+		{[]string{"contract", "check"}, exitUsage, "", "at least one file"},
+		{[]string{"contract", "check", "notes.txt"}, exitUsage, "", "not a cassette"},
+		{[]string{"fake-server", "--addr", "0.0.0.0:0"}, exitUsage, "", "not a loopback address"},
+		{[]string{"fake-server", "extra"}, exitUsage, "", "takes no arguments"},
+		{[]string{"demo", "extra"}, exitUsage, "", "takes no arguments"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			r := runApp(t, map[string]string{}, false, tc.args...)
-			if r.code != tc.code || !strings.Contains(r.stderr, tc.stderr) {
-				t.Fatalf("exit %d (want %d), stderr %q (want it to mention %q)", r.code, tc.code, r.stderr, tc.stderr)
+			r := runApp(t, env, false, tc.args...)
+			if r.code != tc.code || !strings.Contains(r.stdout, tc.stdout) || !strings.Contains(r.stderr, tc.stderr) {
+				t.Fatalf("exit %d (want %d)\nstdout %q (want it to mention %q)\nstderr %q (want it to mention %q)", r.code, tc.code, r.stdout, tc.stdout, r.stderr, tc.stderr)
+			}
+			if tc.code == exitOK && r.stderr != "" {
+				t.Errorf("help wrote to stderr: %q", r.stderr)
+			}
+			if tc.code == exitUsage && r.stdout != "" {
+				t.Errorf("a usage error wrote to stdout: %q", r.stdout)
+			}
+			if strings.Contains(r.stderr, "getty: getty") {
+				t.Errorf("doubled prefix: %q", r.stderr)
 			}
 		})
 	}

@@ -80,8 +80,13 @@ func TestDeadlines(t *testing.T) {
 func TestPlainHTTPFlag(t *testing.T) {
 	env := map[string]string{"GETTY_API_KEY": "k", "GETTY_TOKEN": "t", "GETTY_BASE_URL": "http://api.example.com"}
 	res := runApp(t, env, false, "download", "--url-only", "1")
-	if res.code != exitUsage || !strings.Contains(res.stderr, "--base-url (GETTY_BASE_URL): http://api.example.com is plain http") ||
+	if res.code != exitUsage || !strings.HasPrefix(res.stderr, "getty: GETTY_BASE_URL: http://api.example.com is plain http") ||
 		!strings.Contains(res.stderr, "--insecure-plain-http") || strings.Contains(res.stderr, "With") {
+		t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
+	}
+	// Given as a flag, the flag is named.
+	res = runApp(t, env, false, "download", "--url-only", "1", "--base-url", "http://api.example.com/v")
+	if res.code != exitUsage || !strings.HasPrefix(res.stderr, "getty: --base-url: http://api.example.com/v is plain http") {
 		t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
 	}
 	// Allowed, the request goes out, to an address reserved for

@@ -52,8 +52,8 @@ func TestListWindow(t *testing.T) {
 		"default now, also when only --from is given",
 		"the current date or 30 days after --from, whichever is earlier",
 	} {
-		if !strings.Contains(r.stderr, want) {
-			t.Errorf("help lacks %q:\n%s", want, r.stderr)
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("help lacks %q:\n%s", want, r.stdout)
 		}
 	}
 }
