@@ -118,10 +118,11 @@ func (m *meter) reset() {
 	m.mu.Unlock()
 }
 
-// meteredFake serves a gettytest fake behind a meter.
+// meteredFake serves a gettytest fake behind a meter. Its clock is fixed
+// at gettytest.DefaultNow, which listOptions' window is built on.
 func meteredFake(tb testing.TB, limit int, opts ...gettytest.Option) (*httptest.Server, *meter, *gettytest.Server) {
 	tb.Helper()
-	fake := gettytest.NewUnstartedServer(opts...)
+	fake := gettytest.NewUnstartedServer(append([]gettytest.Option{gettytest.WithNow(gettytest.DefaultNow)}, opts...)...)
 	m := &meter{next: fake.Handler(), limit: limit}
 	srv := httptest.NewServer(m)
 	tb.Cleanup(srv.Close)

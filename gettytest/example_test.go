@@ -11,7 +11,9 @@ import (
 )
 
 func Example() {
-	srv := gettytest.NewServer(gettytest.WithDownloads(40))
+	// A fixed clock, for the same dates on every run; without WithNow the
+	// history ends shortly before the server starts.
+	srv := gettytest.NewServer(gettytest.WithNow(gettytest.DefaultNow), gettytest.WithDownloads(40))
 	defer srv.Close()
 
 	// A token, as Getty's token endpoint hands it out.

@@ -60,7 +60,7 @@ func newHandler(c *config) *handler {
 		h.history = append(h.history, c.history...)
 		slices.SortStableFunc(h.history, func(a, b gen.HistoricalDownload) int { return b.DateDownloaded.Compare(a.DateDownloaded) })
 	} else {
-		h.history = seedHistory(c.now, c.downloads)
+		h.history = seedHistory(h.now(), c.downloads)
 	}
 	for _, d := range h.history {
 		if d.ID != "" {
@@ -72,6 +72,10 @@ func newHandler(c *config) *handler {
 	}
 	return h
 }
+
+// now reads the server's clock, in UTC and to the second as Getty's dates
+// are.
+func (h *handler) now() time.Time { return h.cfg.now().UTC().Truncate(time.Second) }
 
 // apiPath is the path of an API request without one trailing slash, which
 // names the same operation: Getty's PHP SDK lists with GET /v3/downloads/.
@@ -255,7 +259,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 		}
 		from = t
 	}
-	from, to = window(from, to, h.cfg.now)
+	from, to = window(from, to, h.now())
 	if !useTime {
 		// Without use_time the time part is ignored: whole days.
 		from = time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC)
@@ -388,7 +392,7 @@ func (h *handler) download(w http.ResponseWriter, r *http.Request) {
 		}
 		h.quotas[product] = left - 1
 	}
-	h.history = slices.Insert(h.history, 0, newDownload(id, h.cfg.now, string(product), Username, deref(details.DownloadNotes), deref(details.ProjectCode)))
+	h.history = slices.Insert(h.history, 0, newDownload(id, h.now(), string(product), Username, deref(details.DownloadNotes), deref(details.ProjectCode)))
 	h.mu.Unlock()
 
 	scheme := "http"
@@ -443,7 +447,7 @@ func (h *handler) deliver(w http.ResponseWriter, r *http.Request) {
 	// URLs are scrubbed must not give the signature away in a header.
 	etag := sha256.Sum256([]byte("etag/" + file))
 	w.Header().Set("ETag", `"`+hex.EncodeToString(etag[:8])+`"`)
-	http.ServeContent(w, r, "", h.cfg.now, content)
+	http.ServeContent(w, r, "", h.now(), content)
 }
 
 // takeFaults combines the faults matching op and uses one of each up.

@@ -3,10 +3,13 @@
 //
 // The fake serves both operations of the spec (the download history and
 // download URLs), an OAuth2 token endpoint and a delivery path with real
-// image bytes. Its data is deterministic: a seeded history of past
-// downloads with fixed dates, ids and product types, answered with paging
-// and filters. Downloads decrement per-product quotas and are added to the
-// history. Every API request it receives is validated against the spec
+// image bytes. Its data is deterministic but for its dates: a seeded
+// history of past downloads with fixed ids and product types, dated back
+// from the server's clock, answered with paging and filters. The clock is
+// the real one by default, so that a client listing "the last 30 days"
+// finds the history; [WithNow] fixes it, for tests and recordings that
+// must be the same on every run. Downloads decrement per-product quotas
+// and are added to the history. Every API request it receives is validated against the spec
 // (package contract); a request that violates it is answered 400 with the
 // reason, as the real API would.
 //
@@ -60,15 +63,17 @@ const (
 	OpOther         = "other"         // anything else
 )
 
-// DefaultNow is the fixed time a Server takes as "now" unless told
-// otherwise with [WithNow]: the seeded history ends shortly before it.
+// DefaultNow is the fixed "now" of this module's recordings and golden
+// files: pass WithNow(DefaultNow) to get the same dates on every run (the
+// newest seeded download is then at 2026-03-01T11:43Z). Without WithNow a
+// Server uses the real clock.
 var DefaultNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // Option configures a Server.
 type Option func(*config)
 
 type config struct {
-	now            time.Time
+	now            func() time.Time
 	downloads      int
 	history        []gen.HistoricalDownload
 	historySet     bool
@@ -87,15 +92,22 @@ type config struct {
 	readTimeout    time.Duration
 }
 
-// WithNow sets the server's "now": the date of new downloads, and the
+// WithNow stops the server's clock at t. The clock (the real one unless
+// WithNow is given) dates the seeded history, which ends shortly before
+// the time the Server is created, and new downloads; it is also the
 // current date of the listing's default date window (a missing date_to is
-// now or 30 days after date_from, whichever is earlier, as Getty documents;
-// a missing date_from is 30 days before date_to). The seeded history is
-// laid out before it.
-func WithNow(t time.Time) Option { return func(c *config) { c.now = t.UTC() } }
+// now or 30 days after date_from, whichever is earlier, as Getty
+// documents; a missing date_from is 30 days before date_to). With a fixed
+// clock every run sees the same dates: recordings and golden files use
+// WithNow(DefaultNow). Dates are kept to whole seconds, as Getty sends
+// them.
+func WithNow(t time.Time) Option {
+	t = t.UTC()
+	return func(c *config) { c.now = func() time.Time { return t } }
+}
 
 // WithDownloads sets the size of the seeded history (default 250): one
-// download every two hours back from now, product types cycling through
+// download every two hours back from the server's creation (see WithNow), product types cycling through
 // premiumaccess, editorialsubscription, easyaccess and imagepack, and every
 // fifth one made by a colleague (seen only with company_downloads=true).
 func WithDownloads(n int) Option {
@@ -210,7 +222,7 @@ func NewServer(opts ...Option) *Server {
 // listener until Start: a Server used only for its Handler holds no port.
 func NewUnstartedServer(opts ...Option) *Server {
 	c := &config{
-		now:            DefaultNow,
+		now:            time.Now,
 		downloads:      250,
 		quotas:         map[gen.ProductType]int{},
 		defaultProduct: gen.Premiumaccess,

@@ -33,9 +33,12 @@ type fixture struct {
 	token  string
 }
 
+// newFixture starts a server for a test. Its clock is fixed at
+// gettytest.DefaultNow, so that tests can name the dates of the seeded
+// history; opts come after and may change it.
 func newFixture(t *testing.T, opts ...gettytest.Option) *fixture {
 	t.Helper()
-	s := gettytest.NewServer(opts...)
+	s := gettytest.NewServer(append([]gettytest.Option{gettytest.WithNow(gettytest.DefaultNow)}, opts...)...)
 	t.Cleanup(s.Close)
 	tr := contract.NewTransport(s.Client().Transport, nil)
 	f := &fixture{Server: s, t: t, tr: tr, token: s.IssueToken(true),
