@@ -21,8 +21,9 @@
 //     an iterator over every page, with an optional bounded prefetch.
 //   - Downloads: [Client.DownloadURL] for the URL, [Client.OpenImage] to
 //     stream the file, [Client.SaveImage] to save it. Redirects are followed
-//     by this package so that credentials never leave the API host; files
-//     are written completely or not at all.
+//     by this package so that credentials never leave the API host; the
+//     first bytes are checked against the declared file type
+//     ([*ContentMismatchError]); files are written completely or not at all.
 //
 // A Client has no global state and is safe for concurrent use. Methods take
 // a context first; large downloads are bounded by the context, not by a
