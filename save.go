@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // SaveOptions are the options of SaveImage and SaveImageTo.
@@ -38,8 +39,16 @@ type SavedImage struct {
 	URL string
 }
 
-// SaveImage downloads image id (see OpenImage) into dst: into an existing
-// directory under the server's file name, or else to the file path dst.
+// SaveImage downloads image id (see OpenImage) into dst: into a directory
+// under the server's file name when dst is an existing directory or ends
+// with a slash ("photos/"), or else to the file path dst. Directories
+// that do not exist yet are created with their parents, as wget -P does,
+// with mode 0755 less the umask; this happens before the download is
+// requested, so a directory that cannot be created (a file stands in its
+// path) costs no quota. A path without a trailing slash that does not
+// exist names a file: filepath.Join drops the slash, so add it back
+// (dir + string(filepath.Separator)) to save into a directory that may be
+// missing. Directories created stay when the download then fails.
 //
 // The file is written under a temporary name in the same directory, synced,
 // and moved into place only when it is complete and its size matches
@@ -63,6 +72,9 @@ func (c *Client) SaveImage(ctx context.Context, id, dst string, opts *SaveOption
 	}
 	dir, name, err := splitDst(dst)
 	if err != nil {
+		return nil, err
+	}
+	if err := makeDir(dir); err != nil {
 		return nil, err
 	}
 	if name != "" && !o.Overwrite {
@@ -179,7 +191,8 @@ func (p *progressWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// splitDst returns the directory and, when dst names a file, its name.
+// splitDst returns the directory and, when dst names a file, its name. The
+// directory may not exist yet (see makeDir).
 func splitDst(dst string) (dir, name string, err error) {
 	if dst == "" {
 		return "", "", errors.New("getty: empty destination")
@@ -189,12 +202,48 @@ func splitDst(dst string) (dir, name string, err error) {
 	case err == nil && fi.IsDir():
 		return dst, "", nil
 	case strings.HasSuffix(dst, string(filepath.Separator)) || strings.HasSuffix(dst, "/"):
-		return "", "", fmt.Errorf("getty: destination directory %s does not exist", dst)
+		return dst, "", nil
 	case err == nil && !fi.Mode().IsRegular():
 		return "", "", fmt.Errorf("getty: destination %s is not a regular file", dst)
 	}
 	return filepath.Dir(dst), filepath.Base(dst), nil
 }
+
+// makeDir creates dir and its missing parents, as wget -P does: mode 0755,
+// which the umask reduces. A file standing where a directory must be is
+// named in the error, which matches syscall.ENOTDIR.
+func makeDir(dir string) error {
+	err := os.MkdirAll(dir, 0o755)
+	if err == nil {
+		return nil
+	}
+	// MkdirAll names the deepest path ("mkdir photos/: file exists" when
+	// photos is a file): find the file itself.
+	for p := filepath.Clean(dir); ; {
+		if fi, serr := os.Stat(p); serr == nil {
+			if !fi.IsDir() {
+				return &notDirError{dir: dir, file: p}
+			}
+			break
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			break
+		}
+		p = parent
+	}
+	return fmt.Errorf("getty: creating directory %s: %w", dir, err)
+}
+
+// notDirError reports a file where SaveImage needs a directory.
+type notDirError struct{ dir, file string }
+
+func (e *notDirError) Error() string {
+	return fmt.Sprintf("getty: cannot create directory %s: %s is a file, not a directory", e.dir, e.file)
+}
+
+// Is matches syscall.ENOTDIR.
+func (e *notDirError) Is(target error) bool { return target == syscall.ENOTDIR }
 
 // ExistsError reports that SaveImage did not replace an existing file
 // (SaveOptions.Overwrite not set). It matches fs.ErrExist (errors.Is).

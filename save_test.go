@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 )
 
@@ -81,6 +82,109 @@ func TestSaveImage(t *testing.T) {
 			t.Errorf("saved = %+v, %d bytes", saved, buf.Len())
 		}
 	})
+}
+
+// TestSaveImageCreatesDirectories: a directory given with a trailing slash,
+// and the parents of a file path, are created when missing, as wget -P
+// does; a missing path without the slash names a file.
+func TestSaveImageCreatesDirectories(t *testing.T) {
+	c, posts := saveSetup(t, func(w http.ResponseWriter, r *http.Request) {
+		serveImage(w, `attachment; filename="GettyImages-42.jpg"`)
+	})
+	check := func(t *testing.T, saved *SavedImage, want string) {
+		t.Helper()
+		if saved.Path != want {
+			t.Errorf("saved to %s, want %s", saved.Path, want)
+		}
+		if got, err := os.ReadFile(want); err != nil || !bytes.Equal(got, imageBytes) {
+			t.Errorf("%s: content differs (%v)", want, err)
+		}
+	}
+	t.Run("a directory with a trailing slash", func(t *testing.T) {
+		root := t.TempDir()
+		saved, err := c.SaveImage(t.Context(), "42", filepath.Join(root, "a", "b")+string(filepath.Separator), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, saved, filepath.Join(root, "a", "b", "GettyImages-42.jpg"))
+		if names := listDir(t, filepath.Join(root, "a", "b")); len(names) != 1 {
+			t.Errorf("directory holds %v", names)
+		}
+	})
+	t.Run("relative, as in the README", func(t *testing.T) {
+		t.Chdir(t.TempDir())
+		saved, err := c.SaveImage(t.Context(), "42", "photos/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, saved, filepath.Join("photos", "GettyImages-42.jpg"))
+	})
+	t.Run("the parents of a file path", func(t *testing.T) {
+		root := t.TempDir()
+		dst := filepath.Join(root, "x", "y", "cover.jpg")
+		saved, err := c.SaveImage(t.Context(), "42", dst, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, saved, dst)
+	})
+	t.Run("a missing path without a slash is a file", func(t *testing.T) {
+		root := t.TempDir()
+		dst := filepath.Join(root, "photos")
+		saved, err := c.SaveImage(t.Context(), "42", dst, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, saved, dst)
+	})
+	t.Run("concurrent saves into one new directory", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "new", "dir")
+		errs := make(chan error, 8)
+		for i := range 8 {
+			go func() {
+				_, err := c.SaveImage(t.Context(), "42", filepath.Join(dir, strconv.Itoa(i)+".jpg"), nil)
+				errs <- err
+			}()
+		}
+		for range 8 {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+		if names := listDir(t, dir); len(names) != 8 {
+			t.Errorf("directory holds %v", names)
+		}
+	})
+
+	// A file where a directory must be: a clear error, no request, nothing
+	// created.
+	root := t.TempDir()
+	file := filepath.Join(root, "notes.txt")
+	if err := os.WriteFile(file, []byte("notes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := posts.Load()
+	for _, dst := range []string{
+		file + string(filepath.Separator),
+		filepath.Join(file, "photos") + string(filepath.Separator),
+		filepath.Join(file, "photos", "cover.jpg"),
+		filepath.Join(file, "cover.jpg"),
+	} {
+		_, err := c.SaveImage(t.Context(), "42", dst, nil)
+		if !errors.Is(err, syscall.ENOTDIR) {
+			t.Errorf("%s: err = %v, want one matching syscall.ENOTDIR", dst, err)
+			continue
+		}
+		if want := file + " is a file, not a directory"; !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %q does not say %q", dst, err, want)
+		}
+	}
+	if n := posts.Load() - before; n != 0 {
+		t.Errorf("%d download requests for destinations that could not be written", n)
+	}
+	if names := listDir(t, root); len(names) != 1 {
+		t.Errorf("left behind: %v", names)
+	}
 }
 
 func TestSaveImageOverwrite(t *testing.T) {
@@ -231,6 +335,13 @@ func TestSaveImageFailuresLeaveNoFile(t *testing.T) {
 				t.Fatal("no error with a file path")
 			}
 			if names := listDir(t, dir); len(names) != 0 {
+				t.Errorf("left behind: %v", names)
+			}
+			// And into a directory SaveImage creates: it stays, empty.
+			if _, err := c.SaveImage(ctx, "42", filepath.Join(dir, "new")+string(filepath.Separator), opts); err == nil {
+				t.Fatal("no error with a new directory")
+			}
+			if names := listDir(t, filepath.Join(dir, "new")); len(names) != 0 {
 				t.Errorf("left behind: %v", names)
 			}
 		})
