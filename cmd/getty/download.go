@@ -95,11 +95,6 @@ func (a *app) newDownloadCmd() *cobra.Command {
 		opts.FileType = getty.FileType(fileType)
 		opts.ProductID = productID
 		opts.UseTeamCredits = teamCredits
-		if !urlOnly {
-			if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-				return usageErrorf("--dir %q is a file, not a directory", dir)
-			}
-		}
 		// Each download spends quota: an id given twice is downloaded once.
 		seen := map[string]bool{}
 		ids := slices.DeleteFunc(slices.Clone(args), func(id string) bool {
@@ -167,6 +162,9 @@ func validID(id string) bool {
 func (a *app) saveAll(ctx context.Context, c *getty.Client, ids []string, dir string, opts getty.SaveOptions, parallel int) error {
 	// Like wget -P, a missing directory is created. SaveImage would take a
 	// missing path for the name of the file to write.
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return usageErrorf("--dir %s is a file, not a directory", dir)
+	}
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return fmt.Errorf("--dir: %w", err)
 	}

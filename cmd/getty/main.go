@@ -128,7 +128,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 		cmd = a.root
 	}
 	if err != nil && ctx.Err() != nil && a.started {
-		if rest := withoutCancellation(err); rest != nil {
+		if rest := withoutCancellation(err, context.Cause(ctx)); rest != nil {
 			fmt.Fprintln(a.stderr, "getty:", cliMessage(rest))
 		}
 		msg := "interrupted"
@@ -142,18 +142,19 @@ func (a *app) run(ctx context.Context, args []string) int {
 }
 
 // withoutCancellation drops from err the failures that only say the run
-// was cancelled, and returns what is left (nil if nothing is).
-func withoutCancellation(err error) error {
+// was cancelled (context.Canceled, or the cancellation's cause), and
+// returns what is left (nil if nothing is).
+func withoutCancellation(err, cause error) error {
 	if joined, ok := err.(interface{ Unwrap() []error }); ok {
 		var rest []error
 		for _, e := range joined.Unwrap() {
-			if e = withoutCancellation(e); e != nil {
+			if e = withoutCancellation(e, cause); e != nil {
 				rest = append(rest, e)
 			}
 		}
 		return errors.Join(rest...)
 	}
-	if errors.Is(err, context.Canceled) {
+	if errors.Is(err, context.Canceled) || cause != nil && errors.Is(err, cause) {
 		return nil
 	}
 	return err

@@ -72,6 +72,8 @@ func (a *app) newRootCmd() *cobra.Command {
 			fmt.Fprint(cmd.ErrOrStderr(), cmd.UsageString())
 			return errUsageShown
 		},
+		// newCompletionCmd instead.
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 	}
 	root.SetUsageTemplate(usageTemplate)
 	root.SetFlagErrorFunc(flagError)
@@ -83,6 +85,7 @@ func (a *app) newRootCmd() *cobra.Command {
 		a.newGroupCmd("contract", "Check recorded traffic against the API's contract", a.newCheckCmd()),
 		a.newFakeServerCmd(),
 		a.newDemoCmd(),
+		a.newCompletionCmd(),
 	)
 	a.wrapRunE(root)
 	return root
