@@ -68,7 +68,8 @@ func golden(t *testing.T, name, got string) {
 }
 
 func TestListGolden(t *testing.T) {
-	_, env := fakeEnv(t, gettytest.WithDownloads(12))
+	// The fake's clock is fixed, so that the golden files keep their dates.
+	_, env := fakeEnv(t, gettytest.WithNow(gettytest.DefaultNow), gettytest.WithDownloads(12))
 	window := []string{"--from", "2000-01-01", "--to", "2100-01-01"}
 	tests := []struct {
 		name   string
@@ -319,9 +320,14 @@ func TestFakeServerCommand(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("fake-server did not start")
 	}
-	r := runApp(t, map[string]string{"GETTY_BASE_URL": url, "GETTY_TOKEN_URL": url + "/oauth2/token", "GETTY_API_KEY": gettytest.APIKey, "GETTY_API_SECRET": gettytest.ClientSecret}, false, "downloads", "list", "--json")
-	if r.code != exitOK || !strings.Contains(r.stdout, `"result_count": 3`) {
-		t.Fatalf("listing from the fake-server command: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	env := map[string]string{"GETTY_BASE_URL": url, "GETTY_TOKEN_URL": url + "/oauth2/token", "GETTY_API_KEY": gettytest.APIKey, "GETTY_API_SECRET": gettytest.ClientSecret}
+	// The whole seeded history, one page or every page (whose window the
+	// client pins at its own clock).
+	for _, args := range [][]string{{"downloads", "list", "--json"}, {"downloads", "list", "--all", "--json"}} {
+		r := runApp(t, env, false, args...)
+		if r.code != exitOK || !strings.Contains(r.stdout, `"result_count": 3`) {
+			t.Fatalf("%v from the fake-server command: exit %d, %q %q", args, r.code, r.stdout, r.stderr)
+		}
 	}
 	cancel()
 	if code := <-done; code != exitOK {

@@ -21,7 +21,9 @@ func TestListWindow(t *testing.T) {
 		id := d.Format("20060102")
 		history = append(history, gen.HistoricalDownload{ID: id, DateDownloaded: d, User: gen.DownloadUser{Username: user}})
 	}
-	_, env := fakeEnv(t, gettytest.WithHistory(history))
+	// The fake's clock is the end of the history: with no dates, its default
+	// window is the last 30 days of it.
+	_, env := fakeEnv(t, gettytest.WithNow(gettytest.DefaultNow), gettytest.WithHistory(history))
 	tests := []struct {
 		name string
 		args []string
