@@ -62,7 +62,8 @@ func main() {
 	go func() {
 		sig := <-signals
 		// The first signal lets the command clean up (no partial file is
-		// left); a second one ends the process at once.
+		// left); a second one ends the process at once, which may leave
+		// a download's temporary file.
 		signal.Stop(signals)
 		cancel(&interruptError{sig: sig})
 	}()
