@@ -48,7 +48,10 @@ interrupted.`
 //     completion function for a flag with a fixed set of values). Do the
 //     work in RunE (never Run, nor a PersistentPreRun of its own) with
 //     cmd.Context(), which carries --timeout and is cancelled by SIGINT and
-//     SIGTERM; write to cmd.OutOrStdout() or a.stdout.
+//     SIGTERM; write to a.stdout and a.stderr. Arguments after "--" are in
+//     args from cmd.ArgsLenAtDash() on. A command that runs until it is
+//     interrupted (a server) sets Annotations[annotServer] and returns nil
+//     when cmd.Context() ends, so that it exits 0, not 130.
 //  2. Add it to the AddCommand calls below, under its parent: a
 //     subcommand of downloads or contract goes into that group's list.
 //  3. Return a usageError (usageErrorf) for a mistake on the command line
@@ -57,7 +60,8 @@ interrupted.`
 //     Errors from flag parsing and Args validators are usage errors
 //     already. Get a client with a.newClient.
 //  4. Add the command to the tests: flags after arguments, and its golden
-//     help (go test ./cmd/getty -run TestHelpGolden -update).
+//     help (go test ./cmd/getty -run TestHelpGolden -update; the root's
+//     and its group's golden help change too).
 func (a *app) newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "getty",
