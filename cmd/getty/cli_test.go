@@ -73,6 +73,8 @@ func TestFlagsAfterArguments(t *testing.T) {
 			[]string{good + ": 0 violation(s)"}, nil},
 		{"demo --dir --stall-timeout", []string{"demo", "--dir", demoDir, "--stall-timeout", "30s"}, exitOK,
 			[]string{"saved " + filepath.Join(demoDir, "GettyImages-"+gettytest.ImageID+".jpg")}, nil},
+		{"completion SHELL --no-descriptions", []string{"completion", "zsh", "--no-descriptions", "--verbose"}, exitOK,
+			[]string{"#compdef getty", "__completeNoDesc"}, nil},
 		{"global flag before the command, command flag after", []string{"--timeout", "1m", "downloads", "list", "--page-size", "2", "--json"}, exitOK,
 			[]string{`"result_count": 12`}, nil},
 	}
