@@ -8,6 +8,12 @@
 // buffered. [CheckCassette] and [CheckHAR] judge recorded traffic, so old
 // recordings are re-judged whenever the spec changes.
 //
+// A [Proxy] puts the same checks in front of any client, in any language:
+// a reverse proxy that streams, never follows redirects, and can record
+// what passes, scrubbed, with a [Recorder]. A [Reporter] writes what is
+// found as text, JSON lines, JUnit XML or GitHub Actions annotations, and
+// an [AllowList] names the violations a recording holds on purpose.
+//
 // Findings come in two kinds. A [Violation] is traffic the spec forbids: a
 // parameter or body that does not match its schema, an undocumented status
 // code, missing credentials, an image whose bytes do not match its content
