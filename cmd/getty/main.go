@@ -121,6 +121,9 @@ func (e *interruptError) Error() string { return "interrupted (signal: " + e.sig
 // has).
 func (a *app) run(ctx context.Context, args []string) int {
 	a.root = a.newRootCmd()
+	if args == nil {
+		args = []string{} // cobra reads os.Args for nil
+	}
 	a.root.SetArgs(args)
 	a.root.SetOut(a.stdout)
 	a.root.SetErr(a.stderr)
