@@ -14,13 +14,29 @@ demo:
 generate:
 	$(GO) generate .
 
-## check-generated: regenerate into the tree and fail if anything changed
-check-generated: generate
-	@if ! git diff --exit-code --stat -- spec/openapi.yaml gen/; then \
-		echo "generated files are stale: run 'make generate' and commit the result" >&2; exit 1; fi
-	@if [ -n "$$(git status --porcelain -- spec/openapi.yaml gen/)" ]; then \
-		git status --porcelain -- spec/openapi.yaml gen/ >&2; \
-		echo "generated files are not committed" >&2; exit 1; fi
+GENERATED := spec/openapi.yaml gen
+
+## check-generated: regenerate into the tree; fail if the generated files were stale (they
+## differed from what the pipeline produces), or are current but not committed
+check-generated:
+	@set -e; before=$$(mktemp -d); trap 'rm -rf "$$before"' EXIT; \
+	for p in $(GENERATED); do \
+		if [ -e "$$p" ]; then mkdir -p "$$before/$$(dirname "$$p")"; cp -R "$$p" "$$before/$$p"; fi; \
+	done; \
+	echo "$(GO) generate ."; $(GO) generate .; \
+	stale=$$(for p in $(GENERATED); do diff -rq "$$before/$$p" "$$p" 2>&1 || true; done); \
+	if [ -n "$$stale" ]; then \
+		echo "$$stale" | sed -e "s|^Files $$before/\(.*\) and .* differ$$|  changed: \1|" \
+			-e "s|^Only in $$before/\(.*\): |  not produced: \1/|" -e "s|^Only in \(.*\): |  missing: \1/|" >&2; \
+		echo "generated files differ from what the pipeline produces (stale): they are regenerated now, as 'make generate' does; review and commit them" >&2; \
+		exit 1; \
+	fi; \
+	uncommitted=$$(git status --porcelain -- $(GENERATED)); \
+	if [ -n "$$uncommitted" ]; then \
+		echo "$$uncommitted" >&2; \
+		echo "generated files are current (what the pipeline produces) but not committed: commit $(GENERATED:gen=gen/) with the change that produced them" >&2; \
+		exit 1; \
+	fi
 
 ## vet: go vet and gofmt (generated code excluded from gofmt's report)
 vet:
