@@ -65,10 +65,14 @@ bench:
 contract:
 	$(GO) test -race -count=1 ./contract/... ./contract_test/...
 
-## record: re-record the cassettes of contract_test/testdata, against the live API when
-## GETTY_API_KEY and GETTY_API_SECRET are set, against the fake server otherwise
+## record: re-record the cassettes of contract_test/testdata against the server that
+## GETTY_CONTRACT_TARGET names: fake (the default: the in-process fake server, its clock fixed) or
+## live (the real API, with GETTY_API_KEY and GETTY_API_SECRET). Credentials in the environment
+## never choose it; the suite refuses GETTY_BASE_URL naming any other server (see harness_test.go)
+GETTY_CONTRACT_TARGET ?= fake
 record:
-	GETTY_CONTRACT_MODE=record $(GO) test -count=1 ./contract_test/...
+	@echo "make record: against $(if $(filter live,$(GETTY_CONTRACT_TARGET)),the real API,the in-process fake server) (GETTY_CONTRACT_TARGET=$(GETTY_CONTRACT_TARGET))"
+	GETTY_CONTRACT_MODE=record GETTY_CONTRACT_TARGET=$(GETTY_CONTRACT_TARGET) $(GO) test -count=1 ./contract_test/...
 
 OASDIFF := $(GO) tool oasdiff
 SPEC_BASE ?= HEAD

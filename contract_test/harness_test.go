@@ -18,17 +18,25 @@
 //     is what CI runs.
 //   - record: the scenarios run against a server and their traffic is saved,
 //     scrubbed, as testdata/<scenario>.yaml, then replayed at once to prove
-//     that the scrubbed cassette still matches. The server is the live API
-//     when GETTY_API_KEY and GETTY_API_SECRET are set (GETTY_USERNAME and
+//     that the scrubbed cassette still matches. GETTY_CONTRACT_TARGET names
+//     the server: fake, the fake server of package gettytest run in-process
+//     with its clock fixed at gettytest.DefaultNow, or live, the real API,
+//     with GETTY_API_KEY and GETTY_API_SECRET (GETTY_USERNAME and
 //     GETTY_PASSWORD add a user token, GETTY_LIVE_IMAGE_ID names an image the
-//     download scenarios may spend quota on), and the fake server of package
-//     gettytest otherwise. Scenarios that need fault injection or a server
-//     state (a quota at zero, throttling, a 503) are recorded against the
-//     fake only.
+//     download scenarios may spend quota on). The target is never guessed
+//     from the credentials: without GETTY_CONTRACT_TARGET the fake is used
+//     only when no credentials are set, and otherwise the suite stops and
+//     asks. Scenarios that need fault injection or a server state (a quota
+//     at zero, throttling, a 503) are recorded against the fake only.
 //   - live: the scenarios run against the live API (the same variables) and
 //     nothing is recorded. Scenarios that need fault injection are skipped,
 //     and so are those that spend download quota unless GETTY_LIVE_IMAGE_ID
 //     is set.
+//
+// Against the real API the suite uses Getty's own URLs: it refuses to run
+// when GETTY_BASE_URL or GETTY_TOKEN_URL name another server, or when the
+// credentials are the fake's public ones, as they are in a shell with the
+// variables `getty fake-server` prints.
 //
 // Independently of the mode, TestCommittedCassettes re-validates every
 // committed cassette against the current spec, and TestNoSecretsInFixtures
@@ -60,11 +68,14 @@ import (
 // Environment variables of the suite.
 const (
 	envMode     = "GETTY_CONTRACT_MODE"
+	envTarget   = "GETTY_CONTRACT_TARGET"
 	envAPIKey   = "GETTY_API_KEY"
 	envSecret   = "GETTY_API_SECRET"
 	envUsername = "GETTY_USERNAME"
 	envPassword = "GETTY_PASSWORD"
 	envImageID  = "GETTY_LIVE_IMAGE_ID"
+	envBaseURL  = "GETTY_BASE_URL"  // not used: refused unless it is the real API's
+	envTokenURL = "GETTY_TOKEN_URL" // likewise
 )
 
 type mode string
@@ -80,17 +91,109 @@ const (
 // (see fakeTransport), so recordings do not depend on its random port.
 const fakeBaseURL = "http://api.getty.test"
 
+// currentMode returns the mode the environment asks for, after checking
+// that its server can be chosen (see chooseTarget).
 func currentMode(t *testing.T) mode {
 	t.Helper()
-	switch m := mode(strings.ToLower(strings.TrimSpace(os.Getenv(envMode)))); m {
+	var m mode
+	switch m = mode(strings.ToLower(strings.TrimSpace(os.Getenv(envMode)))); m {
 	case "", modeReplay:
-		return modeReplay
+		m = modeReplay
 	case modeRecord, modeLive:
-		return m
 	default:
 		t.Fatalf("%s=%q: want replay, record or live", envMode, m)
-		return ""
 	}
+	if _, err := chooseTarget(m, os.Getenv); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// target is the server the record and live modes run against.
+type target string
+
+const (
+	targetFake target = "fake" // gettytest, in-process, clock fixed
+	targetLive target = "live" // the real API
+)
+
+// chooseTarget returns the server mode m runs against ("" for replay), from
+// the environment getenv reads. It never picks the real API unless asked
+// (live mode, or GETTY_CONTRACT_TARGET=live), and never runs against any
+// server but the real API or the in-process fake: the variables `getty
+// fake-server` prints (a loopback GETTY_BASE_URL, its demo credentials)
+// must not turn a recording into a live one with credentials the real API
+// refuses, overwriting the cassettes with its 401s.
+func chooseTarget(m mode, getenv func(string) string) (target, error) {
+	apiKey, secret := getenv(envAPIKey), getenv(envSecret)
+	tgt := target(strings.ToLower(strings.TrimSpace(getenv(envTarget))))
+	switch {
+	case m == modeReplay:
+		return "", nil
+	case tgt != "" && tgt != targetFake && tgt != targetLive:
+		return "", fmt.Errorf("%s=%q: want fake (the in-process fake server) or live (the real API)", envTarget, tgt)
+	case m == modeLive && tgt == targetFake:
+		return "", fmt.Errorf("%s=live runs against the real API, but %s=fake: "+
+			"record against the fake with %s=record, or unset %s", envMode, envTarget, envMode, envTarget)
+	case m == modeLive:
+		tgt = targetLive
+	case tgt == "" && (apiKey != "" || secret != ""):
+		set := "credentials are set"
+		if fakeEnv(getenv) {
+			set = "the variables `getty fake-server` prints are set"
+		}
+		return "", fmt.Errorf("%s=record: %s, but %s does not say which server to record, and the suite does not guess: "+
+			"set %s=fake for the in-process fake server (fixed clock; the committed cassettes come from it), "+
+			"or %s=live for the real API (%s) with your credentials",
+			envMode, set, envTarget, envTarget, envTarget, getty.DefaultBaseURL)
+	case tgt == "":
+		tgt = targetFake
+	}
+	if tgt == targetFake {
+		// GETTY_BASE_URL and the credentials are not used: the fake runs
+		// in-process, with its own.
+		return targetFake, nil
+	}
+
+	what := envMode + "=live"
+	if m == modeRecord {
+		what = envMode + "=record " + envTarget + "=live"
+	}
+	for _, v := range []struct{ name, value, real string }{
+		{envBaseURL, getenv(envBaseURL), getty.DefaultBaseURL},
+		{envTokenURL, getenv(envTokenURL), getty.DefaultTokenURL},
+	} {
+		if v.value != "" && strings.TrimRight(v.value, "/") != v.real {
+			return "", fmt.Errorf("%s with %s=%s: the suite runs against the real API (%s) or its in-process fake, never another server; "+
+				"unset %s, %s, %s and %s (what `getty fake-server` prints) to use the real API with your own credentials, "+
+				"or record against the in-process fake with %s=record %s=fake",
+				what, v.name, v.value, v.real, envBaseURL, envTokenURL, envAPIKey, envSecret, envMode, envTarget)
+		}
+	}
+	if apiKey == gettytest.APIKey || secret == gettytest.ClientSecret {
+		return "", fmt.Errorf("%s: %s and %s are the fake server's public demo credentials (what `getty fake-server` prints), "+
+			"which the real API refuses; set your own, or record against the in-process fake with %s=record %s=fake",
+			what, envAPIKey, envSecret, envMode, envTarget)
+	}
+	if m == modeRecord && (apiKey == "" || secret == "") {
+		return "", fmt.Errorf("%s: recording against the real API needs %s and %s", what, envAPIKey, envSecret)
+	}
+	return targetLive, nil
+}
+
+// fakeEnv reports whether the environment holds what `getty fake-server`
+// prints: its demo credentials or a loopback base URL.
+func fakeEnv(getenv func(string) string) bool {
+	if getenv(envAPIKey) == gettytest.APIKey || getenv(envSecret) == gettytest.ClientSecret {
+		return true
+	}
+	u, err := url.Parse(getenv(envBaseURL))
+	if err != nil || u.Host == "" {
+		return false
+	}
+	host := u.Hostname()
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
 }
 
 // liveCredentials are the credentials of the live API, from the environment.
@@ -218,6 +321,10 @@ func cassetteName(name string) string { return filepath.Join("testdata", name) }
 // then replays it to prove that the scrubbed recording still matches.
 func runScenario(t *testing.T, sc scenario, m mode) {
 	creds, haveCreds := credentialsFromEnv()
+	tgt, err := chooseTarget(m, os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
 	h := &harness{
 		ctx:     t.Context(),
 		mode:    m,
@@ -259,8 +366,8 @@ func runScenario(t *testing.T, sc scenario, m mode) {
 			t.Fatal(err)
 		}
 		rec, rt = r, r
-	case m == modeLive || (m == modeRecord && haveCreds):
-		if !haveCreds {
+	case tgt == targetLive:
+		if !haveCreds { // live mode only: recording checked them
 			t.Skipf("live mode needs %s and %s", envAPIKey, envSecret)
 		}
 		if sc.needsFake {
@@ -283,7 +390,7 @@ func runScenario(t *testing.T, sc scenario, m mode) {
 			}
 			rec, rt = r, r
 		}
-	default: // record against the fake server
+	default: // record against the in-process fake server
 		// Its clock fixed, so that a re-recording is byte-for-byte the
 		// same unless the client, the fake or the spec changed.
 		h.srv = gettytest.NewServer(append([]gettytest.Option{gettytest.WithNow(gettytest.DefaultNow)}, sc.fakeOptions...)...)
