@@ -17,8 +17,15 @@ import (
 // violationsError reports recordings that break the contract.
 type violationsError struct{ violations, files int }
 
-func (e *violationsError) Error() string {
-	return fmt.Sprintf("%d contract violation(s) in %d file(s)", e.violations, e.files)
+func (e *violationsError) Error() string { return violationsMessage(e.violations, e.files) }
+
+// violationsMessage counts violations and, for recordings, the files that
+// hold them (0 for live traffic).
+func violationsMessage(violations, files int) string {
+	if files == 0 {
+		return fmt.Sprintf("%d contract violation(s)", violations)
+	}
+	return fmt.Sprintf("%d contract violation(s) in %d file(s)", violations, files)
 }
 
 // incompleteCheckError reports a contract check that could not judge
@@ -41,7 +48,7 @@ func (e *incompleteCheckError) Error() string {
 		parts = append(parts, fmt.Sprintf("%d stale allow-list entr%s", e.stale, map[bool]string{true: "y", false: "ies"}[e.stale == 1]))
 	}
 	if e.violations > 0 {
-		parts = append(parts, fmt.Sprintf("%d contract violation(s) in %d file(s)", e.violations, e.files))
+		parts = append(parts, violationsMessage(e.violations, e.files))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -66,6 +73,11 @@ is still checked.
 An entry about a checked file that matches no violation is stale: it is
 reported, and fails the run, so the list cannot outlive what it excuses.
 
+--format json, junit or github writes the same findings as JSON lines (one
+finding per line), a JUnit XML document (a test case per interaction) or
+GitHub Actions annotations (file and, for a cassette, line) instead; the exit
+status is the same.
+
 Exit status:
   0  every file was checked and holds no violation but allowed ones
   5  a recording violates the spec, and every file was checked
@@ -77,9 +89,9 @@ Exit status:
 
 func (a *app) newCheckCmd() *cobra.Command {
 	var (
-		quiet     bool
-		allowPath string
-		maxBody   = byteSize(contract.DefaultMaxBodySize)
+		quiet             bool
+		allowPath, format string
+		maxBody           = byteSize(contract.DefaultMaxBodySize)
 	)
 	cmd := &cobra.Command{
 		Use:     "check [flags] PATH...",
@@ -105,18 +117,24 @@ func (a *app) newCheckCmd() *cobra.Command {
 	fs.BoolVar(&quiet, "quiet", false, "print violations and summaries only: not allowed violations, drift or what was not checked")
 	fs.StringVar(&allowPath, "allow", "", "`FILE` of expected violations (YAML; see above)")
 	fs.Var(&maxBody, "max-body", "largest body validated, as `SIZE` in bytes or with a KiB, MiB or GiB suffix; bigger ones are not checked")
+	fs.StringVar(&format, "format", "text", "report `FORMAT`: text, json (JSON lines), junit (XML) or github (Actions annotations)")
+	mustRegister(cmd.RegisterFlagCompletionFunc("format", completeValues(formats...)))
 	mustRegister(cmd.RegisterFlagCompletionFunc("allow", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
 	}))
 	mustRegister(cmd.RegisterFlagCompletionFunc("max-body", cobra.NoFileCompletions))
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		return a.check(cmd.Context(), args, quiet, allowPath, int64(maxBody))
+		f, err := contract.ParseFormat(format)
+		if err != nil {
+			return usageErrorf("--format %q: want one of text, json, junit, github", format)
+		}
+		return a.check(cmd.Context(), args, quiet, allowPath, int64(maxBody), f)
 	}
 	return cmd
 }
 
 // check validates the recordings at paths and reports each.
-func (a *app) check(ctx context.Context, paths []string, quiet bool, allowPath string, maxBody int64) error {
+func (a *app) check(ctx context.Context, paths []string, quiet bool, allowPath string, maxBody int64, format contract.Format) error {
 	var allow *contract.AllowList
 	if allowPath != "" {
 		var err error
@@ -131,6 +149,9 @@ func (a *app) check(ctx context.Context, paths []string, quiet bool, allowPath s
 	v, err := contract.NewValidator(doc, contract.WithMaxBodySize(maxBody))
 	if err != nil {
 		return err
+	}
+	if format != contract.FormatText {
+		return a.checkReport(ctx, paths, v, allow, quiet, format)
 	}
 	var violations, bad, unchecked int
 	var checked []string
@@ -197,6 +218,39 @@ func (a *app) check(ctx context.Context, paths []string, quiet bool, allowPath s
 	}
 	return nil
 }
+
+// checkReport is check in a format other than text: every exchange of
+// every file goes to a contract.Reporter, and the verdict is the same.
+func (a *app) checkReport(ctx context.Context, paths []string, v *contract.Validator, allow *contract.AllowList, quiet bool, format contract.Format) error {
+	rep := contract.NewReporter(a.stdout, format)
+	rep.Allow, rep.Quiet = allow, quiet
+	for _, path := range paths {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		xs, err := contract.CheckRecording(v, path)
+		if err != nil {
+			rep.Unchecked(path, err)
+			continue
+		}
+		for _, x := range xs {
+			rep.Exchange(x)
+		}
+	}
+	sum, err := rep.Close()
+	switch {
+	case err != nil:
+		return fmt.Errorf("writing the report: %w", err)
+	case sum.Unchecked > 0 || len(sum.Stale) > 0:
+		return &incompleteCheckError{unchecked: sum.Unchecked, stale: len(sum.Stale), violations: sum.Violations, files: sum.ViolatingSources}
+	case sum.Violations > 0:
+		return &violationsError{violations: sum.Violations, files: sum.ViolatingSources}
+	}
+	return nil
+}
+
+// formats are the values of --format.
+var formats = []string{"text", "json", "junit", "github"}
 
 // recordingKind is "har" or "cassette" by the file's extension, or "".
 func recordingKind(path string) string {
