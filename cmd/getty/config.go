@@ -197,8 +197,11 @@ func statusFor(err error) int {
 	var (
 		v        *violationsError
 		rejected *oauth2.RetrieveError
+		command  *commandError
 	)
 	switch {
+	case errors.As(err, &command):
+		return command.code
 	case errors.As(err, &v):
 		return exitViolations
 	case errors.Is(err, errNoCredentials), errors.Is(err, getty.ErrUnauthorized), errors.As(err, &rejected):

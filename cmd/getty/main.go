@@ -13,6 +13,7 @@
 //	downloads list     the download history, as a table or JSON
 //	download ID...     save images into a directory, with progress
 //	contract check     validate cassettes and HAR files against the spec
+//	contract proxy     a validating reverse proxy for any client, recording what passes
 //	fake-server        run the fake Getty server on a loopback port
 //	demo               a tour of all of the above against an in-process fake server
 //	completion SHELL   the completion script for bash, zsh, fish or powershell
@@ -131,7 +132,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 	if cmd == nil {
 		cmd = a.root
 	}
-	if err != nil && ctx.Err() != nil && a.started {
+	if err != nil && ctx.Err() != nil && a.started && !isVerdict(err) {
 		if rest := withoutCancellation(err, context.Cause(ctx)); rest != nil {
 			fmt.Fprintln(a.stderr, "getty:", cliMessage(rest))
 		}

@@ -86,7 +86,7 @@ func (a *app) newRootCmd() *cobra.Command {
 	root.AddCommand(
 		a.newGroupCmd("downloads", "The download history", a.newListCmd()),
 		a.newDownloadCmd(),
-		a.newGroupCmd("contract", "Check recorded traffic against the API's contract", a.newCheckCmd()),
+		a.newGroupCmd("contract", "Check recorded or live traffic against the API's contract", a.newCheckCmd(), a.newProxyCmd()),
 		a.newFakeServerCmd(),
 		a.newDemoCmd(),
 		a.newCompletionCmd(),
