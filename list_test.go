@@ -372,21 +372,17 @@ func TestDownloadsPrefetchIsConcurrentAndBounded(t *testing.T) {
 	const pages, window = 40, 6
 	h := &history{total: pages * 5, latency: 10 * time.Millisecond}
 	c := historyClient(t, h)
-	start := time.Now()
 	ids, err := collect(t, c, &ListOptions{PageSize: 5, Prefetch: window})
 	if err != nil {
 		t.Fatal(err)
 	}
-	elapsed := time.Since(start)
 	if !equal(ids, wantIDs(pages*5)) {
 		t.Fatalf("prefetch changed the results")
 	}
+	// Concurrency is proven by the requests in flight; how much faster it
+	// is, is measured by BenchmarkListAll (bench/), not timed here.
 	if m := h.maxInFlight.Load(); m > window || m < 2 {
 		t.Errorf("max %d requests in flight, want 2..%d", m, window)
-	}
-	// Sequential would take pages × latency = 400ms.
-	if elapsed > 300*time.Millisecond {
-		t.Errorf("prefetch took %v, no faster than sequential", elapsed)
 	}
 }
 
