@@ -474,19 +474,34 @@ func hashFile(path string) (string, error) {
 }
 
 // run downloads items with s.o.Parallel workers, until done or stopped.
+// A worker streams an image into a temporary file and passes it on to be
+// made durable, moved into place and recorded (finish), which happens
+// while the worker downloads its next image: the syncs to disk do not hold
+// a download slot.
 func (s *syncer) run(ctx context.Context, items []item) {
 	s.stopCh = make(chan struct{})
 	s.commits = newCommitter(s.dir, s.m)
 	defer s.commits.close()
+	n := min(s.o.Parallel, max(len(items), 1))
 	jobs := make(chan item)
-	var wg sync.WaitGroup
-	for w := range min(s.o.Parallel, max(len(items), 1)) {
-		wg.Go(func() {
+	done := make(chan downloaded, n)
+	var workers, finishers sync.WaitGroup
+	for w := range n {
+		workers.Go(func() {
 			for it := range jobs {
 				if s.stopped.Load() || ctx.Err() != nil {
 					continue
 				}
-				s.fetch(ctx, w, it)
+				if d, ok := s.download(ctx, w, it); ok {
+					done <- d
+				}
+			}
+		})
+		// Finishing needs no context: an image downloaded (and charged)
+		// is kept even when the sync is being interrupted.
+		finishers.Go(func() {
+			for d := range done {
+				s.finish(d)
 			}
 		})
 	}
@@ -501,7 +516,9 @@ feed:
 		}
 	}
 	close(jobs)
-	wg.Wait()
+	workers.Wait()
+	close(done)
+	finishers.Wait()
 }
 
 // stop ends the run after the downloads in flight: no new one starts.
@@ -515,68 +532,67 @@ func (s *syncer) stop(err error) {
 	}
 }
 
-// stops reports whether a download error is not the image's own but the
-// account's, which every further request would get too: the quota, the
-// per-day limit, rejected credentials, or the download request refused
-// (403 NoAccessToProductType, UserTokenRequired). A refusal from the
-// delivery host (an expired signature) is the image's own.
+// stops reports whether an error is not the image's own but one that every
+// further download would meet too: the quota, the per-day limit, rejected
+// credentials, the download request refused (403 NoAccessToProductType,
+// UserTokenRequired), or the local disk (full, read-only...), where each
+// further download would be charged and lost. A refusal from the delivery
+// host (an expired signature) is the image's own.
 func stops(err error) bool {
-	var apiErr *getty.APIError
+	var (
+		apiErr  *getty.APIError
+		pathErr *fs.PathError
+		linkErr *os.LinkError
+	)
 	return errors.Is(err, getty.ErrQuotaExhausted) || errors.Is(err, getty.ErrDailyLimit) ||
 		errors.Is(err, getty.ErrUnauthorized) ||
-		(errors.As(err, &apiErr) && apiErr.Method == http.MethodPost && errors.Is(err, getty.ErrForbidden))
-}
-
-// fetch downloads one image into a temporary file, hashing it as it is
-// written, then moves it into place, syncs the directory and records it.
-func (s *syncer) fetch(ctx context.Context, w int, it item) {
-	id := it.d.ID
-	s.emit(Event{Kind: EventStarted, Worker: w, ID: id})
-	e, err := s.save(ctx, w, it)
-	if err != nil {
-		stop := stops(err) || ctx.Err() != nil
-		if errors.Is(err, errManifest) {
-			stop = true
-		}
-		s.emit(Event{Kind: EventFailed, Worker: w, ID: id, Err: err, Stop: stop})
-		if stop {
-			if ctx.Err() == nil {
-				s.stop(err)
-			}
-			return
-		}
-		s.mu.Lock()
-		s.res.Failed++
-		s.res.Failures = append(s.res.Failures, Failure{ID: id, Err: err, Message: err.Error()})
-		s.mu.Unlock()
-		return
-	}
-	s.mu.Lock()
-	s.res.Saved++
-	s.res.Bytes += e.Size
-	s.mu.Unlock()
-	s.emit(Event{Kind: EventSaved, Worker: w, ID: id, File: e.File, Written: e.Size, Total: e.Size})
+		(errors.As(err, &apiErr) && apiErr.Method == http.MethodPost && errors.Is(err, getty.ErrForbidden)) ||
+		errors.Is(err, errManifest) || errors.As(err, &pathErr) || errors.As(err, &linkErr)
 }
 
 // errManifest marks a failure to record an image, which stops the run:
 // going on would spend requests on images that cannot be recorded.
 var errManifest = errors.New("archive: the manifest cannot be written")
 
-func (s *syncer) save(ctx context.Context, w int, it item) (Entry, error) {
+// fail counts a failed image, or stops the run when the failure is not the
+// image's own (an interruption stops it too, but is the context's to
+// report).
+func (s *syncer) fail(ctx context.Context, w int, id string, err error) {
+	interrupted := ctx.Err() != nil && errors.Is(err, ctx.Err())
+	stop := interrupted || stops(err)
+	s.emit(Event{Kind: EventFailed, Worker: w, ID: id, Err: err, Stop: stop})
+	switch {
+	case interrupted:
+	case stop:
+		s.stop(err)
+	default:
+		s.mu.Lock()
+		s.res.Failed++
+		s.res.Failures = append(s.res.Failures, Failure{ID: id, Err: err, Message: err.Error()})
+		s.mu.Unlock()
+	}
+}
+
+// downloaded is an image streamed completely into its temporary file.
+type downloaded struct {
+	w          int
+	it         item
+	tmp        *os.File
+	serverName string
+	e          Entry // without File
+}
+
+// download sends the download request for it and streams the image into a
+// new temporary file, hashing it as it is written. ok is false when it
+// failed (reported, and the temporary file removed).
+func (s *syncer) download(ctx context.Context, w int, it item) (d downloaded, ok bool) {
 	id := it.d.ID
+	s.emit(Event{Kind: EventStarted, Worker: w, ID: id})
 	tmp, err := createTemp(s.dir)
 	if err != nil {
-		return Entry{}, fmt.Errorf("archive: %w", err)
+		s.fail(ctx, w, id, fmt.Errorf("archive: %w", err))
+		return d, false
 	}
-	tmpName := tmp.Name()
-	defer func() {
-		if tmp != nil {
-			_ = tmp.Close()
-		}
-		if tmpName != "" {
-			_ = os.Remove(tmpName)
-		}
-	}()
 	h := sha256.New()
 	opts := &getty.SaveOptions{
 		DownloadOptions: getty.DownloadOptions{ProductType: s.o.ProductType},
@@ -591,34 +607,47 @@ func (s *syncer) save(ctx context.Context, w int, it item) (Entry, error) {
 	s.mu.Unlock()
 	saved, err := s.c.SaveImageTo(ctx, id, io.MultiWriter(tmp, h), opts)
 	if err != nil {
-		return Entry{}, err
+		_ = tmp.Close()
+		_ = os.Remove(tmp.Name())
+		s.fail(ctx, w, id, err)
+		return d, false
 	}
-	if err := tmp.Sync(); err != nil {
-		return Entry{}, fmt.Errorf("archive: %w", err)
-	}
-	err = tmp.Close()
-	tmp = nil
-	if err != nil {
-		return Entry{}, fmt.Errorf("archive: %w", err)
-	}
-	e := Entry{
+	return downloaded{w: w, it: it, tmp: tmp, serverName: saved.Filename, e: Entry{
 		ID:          id,
 		Size:        saved.Size,
 		SHA256:      hex.EncodeToString(h.Sum(nil)),
 		ContentType: saved.ContentType,
 		SavedAt:     time.Now().UTC().Truncate(time.Second),
 		Download:    it.d,
+	}}, true
+}
+
+// finish makes a downloaded image durable, moves it to its final name and
+// records it in the manifest, in that order: the manifest never names a
+// file that is not complete on disk.
+func (s *syncer) finish(d downloaded) {
+	id := d.it.d.ID
+	tmpName := d.tmp.Name()
+	err := d.tmp.Sync()
+	if cerr := d.tmp.Close(); err == nil {
+		err = cerr
 	}
-	name, err := s.place(tmpName, it, saved.Filename, e)
+	var name string
+	if err == nil {
+		name, err = s.place(tmpName, d.it, d.serverName, d.e)
+	}
 	if err != nil {
-		return Entry{}, err
+		_ = os.Remove(tmpName)
+		s.fail(context.Background(), d.w, id, fmt.Errorf("archive: saving the downloaded image: %w", err))
+		return
 	}
-	tmpName = "" // moved (or, for an identical file already there, removed)
+	e := d.e
 	e.File = name
 	// The rename is made durable before the manifest says the file is
 	// there.
 	if err := s.commits.record(e); err != nil {
-		return Entry{}, fmt.Errorf("%w: %w", errManifest, err)
+		s.fail(context.Background(), d.w, id, fmt.Errorf("%w: %w", errManifest, err))
+		return
 	}
 	s.mu.Lock()
 	if _, ok := s.byID[id]; ok {
@@ -627,8 +656,10 @@ func (s *syncer) save(ctx context.Context, w int, it item) (Entry, error) {
 		s.order = append(s.order, id)
 	}
 	s.byID[id] = e
+	s.res.Saved++
+	s.res.Bytes += e.Size
 	s.mu.Unlock()
-	return e, nil
+	s.emit(Event{Kind: EventSaved, Worker: d.w, ID: id, File: e.File, Written: e.Size, Total: e.Size})
 }
 
 // place moves the complete temporary file to its final name and returns
@@ -645,7 +676,7 @@ func (s *syncer) place(tmp string, it item, serverName string, e Entry) (string,
 	defer s.mu.Unlock()
 	if it.recorded != "" {
 		if err := os.Rename(tmp, filepath.Join(s.dir, it.recorded)); err != nil {
-			return "", fmt.Errorf("archive: %w", err)
+			return "", err
 		}
 		return it.recorded, nil
 	}
@@ -674,7 +705,7 @@ func (s *syncer) place(tmp string, it item, serverName string, e Entry) (string,
 			continue
 		default:
 			if err := os.Rename(tmp, final); err != nil {
-				return "", fmt.Errorf("archive: %w", err)
+				return "", err
 			}
 		}
 		s.names[name] = id
