@@ -84,7 +84,7 @@ func (a *app) newRootCmd() *cobra.Command {
 	a.global.register(root.PersistentFlags())
 
 	root.AddCommand(
-		a.newGroupCmd("downloads", "The download history", a.newListCmd()),
+		a.newGroupCmd("downloads", "The download history", a.newListCmd(), a.newSyncCmd()),
 		a.newDownloadCmd(),
 		a.newGroupCmd("contract", "Check recorded or live traffic against the API's contract", a.newCheckCmd(), a.newProxyCmd()),
 		a.newFakeServerCmd(),
