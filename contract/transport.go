@@ -66,7 +66,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	switch {
 	case route != nil:
-		data, over, rerr := readBody(&resp.Body, t.v.maxBody)
+		data, over, rerr := readBodySized(&resp.Body, resp.ContentLength, t.v.maxBody)
 		t.report.Add(t.v.validateResponse(out, resp, route, params, data, over, rerr, false)...)
 	case isBinary(resp.Header.Get("Content-Type")) && resp.Body == http.NoBody:
 		// An empty body (Content-Length: 0) is judged at once: the caller

@@ -219,11 +219,27 @@ func (v *Validator) route(req *http.Request) (route *routers.Route, params map[s
 // yields the same bytes, so the caller's request or response is left
 // intact. over reports whether the body is bigger than max.
 func readBody(body *io.ReadCloser, max int64) (data []byte, over bool, err error) {
+	return readBodySized(body, -1, max)
+}
+
+// readBodySized is readBody for a body expected to have size bytes (a
+// Content-Length; -1 when unknown): a buffer of that size is allocated at
+// once instead of growing from 512 bytes.
+func readBodySized(body *io.ReadCloser, size, max int64) (data []byte, over bool, err error) {
 	rc := *body
 	if rc == nil || rc == http.NoBody {
 		return nil, false, nil
 	}
-	data, err = io.ReadAll(io.LimitReader(rc, max+1))
+	if size >= 0 && size <= max {
+		// bytes.Buffer.ReadFrom reads into the spare capacity while it has
+		// bytes.MinRead of it: a body of the announced size, and the read
+		// that finds its end, fit without a copy.
+		buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+		_, err = buf.ReadFrom(io.LimitReader(rc, max+1))
+		data = buf.Bytes()
+	} else {
+		data, err = io.ReadAll(io.LimitReader(rc, max+1))
+	}
 	over = int64(len(data)) > max
 	switch {
 	case err != nil:
@@ -388,7 +404,7 @@ func queryDrift(req *http.Request, route *routers.Route, base Finding) []Finding
 // instead.
 func (v *Validator) ValidateResponse(req *http.Request, resp *http.Response) []Finding {
 	route, params, _ := v.route(req)
-	data, over, err := readBody(&resp.Body, v.maxBody)
+	data, over, err := readBodySized(&resp.Body, resp.ContentLength, v.maxBody)
 	if route == nil {
 		if !isBinary(resp.Header.Get("Content-Type")) {
 			return nil
@@ -604,11 +620,17 @@ func isSchemaErr(err error) bool {
 	return false
 }
 
+// pointerEscaper escapes a JSON pointer token (RFC 6901).
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+
 func jsonPointer(tokens []string) string {
 	var b strings.Builder
 	for _, t := range tokens {
 		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
+		if strings.ContainsAny(t, "~/") {
+			t = pointerEscaper.Replace(t)
+		}
+		b.WriteString(t)
 	}
 	return b.String()
 }
