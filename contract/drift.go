@@ -27,12 +27,17 @@ func (v *Validator) bodyDrift(data []byte, schema *openapi3.SchemaRef, base Find
 
 // valueDrift is bodyDrift for a body already decoded.
 func (v *Validator) valueDrift(value any, schema *openapi3.SchemaRef, base Finding) []Finding {
-	type found struct {
-		ptr []string
-		msg string
-	}
 	var all []found
 	v.walkDrift(value, schema, nil, func(ptr []string, msg string) { all = append(all, found{ptr, msg}) })
+	return driftFindings(all, base)
+}
+
+// driftFindings turns what a drift walk found into findings, in document
+// order.
+func driftFindings(all []found, base Finding) []Finding {
+	if len(all) == 0 {
+		return nil
+	}
 	// The walk follows the maps' random order; report in document order.
 	slices.SortFunc(all, func(a, b found) int { return slices.CompareFunc(a.ptr, b.ptr, compareToken) })
 	out := make([]Finding, 0, len(all))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -81,6 +82,12 @@ type Validator struct {
 	auth     openapi3filter.AuthenticationFunc
 	prefixes []string // first path segments of the spec's paths, e.g. "/v3/"
 	shapes   sync.Map // *openapi3.Schema → *objectShape, for the drift walk
+	// compiled holds the response body schemas compiled for the one-pass
+	// path (compiled.go), nil for those it does not handle; read-only once
+	// NewValidator returns.
+	compiled map[*openapi3.Schema]*node
+	// schemaOpts are the options VisitJSON gets for a response body.
+	schemaOpts []openapi3.SchemaValidationOption
 }
 
 // NewValidator returns a Validator for doc, or for the embedded spec (see
@@ -107,11 +114,32 @@ func NewValidator(doc *openapi3.T, opts ...Option) (*Validator, error) {
 		return nil, fmt.Errorf("contract: building the router: %w", err)
 	}
 	v.doc, v.router = &routing, router
+	v.schemaOpts = append(v.options().SchemaValidationOptions, openapi3.MultiErrors(), openapi3.VisitAsResponse())
+	v.compiled = map[*openapi3.Schema]*node{}
+	c := newCompiler(v)
 	if doc.Paths != nil {
 		for _, p := range doc.Paths.InMatchingOrder() {
 			seg, _, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
 			if pre := "/" + seg + "/"; !slices.Contains(v.prefixes, pre) {
 				v.prefixes = append(v.prefixes, pre)
+			}
+			for _, op := range doc.Paths.Value(p).Operations() {
+				if op.Responses == nil {
+					continue
+				}
+				for _, resp := range op.Responses.Map() {
+					if resp == nil || resp.Value == nil {
+						continue
+					}
+					for ct, mt := range resp.Value.Content {
+						if mt == nil || mt.Schema == nil || mt.Schema.Value == nil || !isJSON(ct) {
+							continue
+						}
+						if _, done := v.compiled[mt.Schema.Value]; !done {
+							v.compiled[mt.Schema.Value] = c.compileSchema(mt.Schema)
+						}
+					}
+				}
 			}
 		}
 	}
@@ -294,16 +322,23 @@ func (v *Validator) ValidateRequest(req *http.Request) []Finding {
 	return v.validateRequest(req, route, params, data, over, err)
 }
 
+// customStringFormats are the string formats a Validator checks its own
+// way, ahead of kin-openapi's.
+var customStringFormats = map[string]openapi3.StringFormatValidator{
+	"uri": openapi3.NewCallbackValidator(validateURI),
+}
+
 func (v *Validator) options() *openapi3filter.Options {
-	return &openapi3filter.Options{
+	o := &openapi3filter.Options{
 		MultiError:            true,
 		IncludeResponseStatus: true,
 		SkipSettingDefaults:   true,
 		AuthenticationFunc:    v.auth,
-		SchemaValidationOptions: []openapi3.SchemaValidationOption{
-			openapi3.WithStringFormatValidator("uri", openapi3.NewCallbackValidator(validateURI)),
-		},
 	}
+	for _, name := range slices.Sorted(maps.Keys(customStringFormats)) {
+		o.SchemaValidationOptions = append(o.SchemaValidationOptions, openapi3.WithStringFormatValidator(name, customStringFormats[name]))
+	}
+	return o
 }
 
 func validateURI(s string) error {
@@ -478,8 +513,10 @@ func (v *Validator) validateResponse(req *http.Request, resp *http.Response, rou
 		Header:  resp.Header,
 		Options: opts,
 	}
-	// A JSON body is decoded once, here, for both the schema and the drift
-	// checks: openapi3filter then checks the status and the headers only.
+	// A JSON body is judged here, for both the schema and the drift checks:
+	// openapi3filter then checks the status and the headers only. A body of
+	// a compiled schema is first read in one pass (compiled.go); one that is
+	// not valid there, or of another schema, is decoded once for both.
 	ct := resp.Header.Get("Content-Type")
 	mt := ref.Value.Content.Get(ct)
 	jsonBody := !opts.ExcludeResponseBody && len(data) > 0 && mt != nil && mt.Schema != nil && mt.Schema.Value != nil && isJSON(ct)
@@ -493,13 +530,19 @@ func (v *Validator) validateResponse(req *http.Request, resp *http.Response, rou
 	if !jsonBody {
 		return out
 	}
+	if n := v.compiled[mt.Schema.Value]; n != nil {
+		// The one-pass path: a valid body needs nothing else. Any other
+		// answer goes the general way, which words the findings.
+		if verdict, drift := v.validateCompiled(n, data, nil); verdict == valid {
+			return append(out, driftFindings(drift, base)...)
+		}
+	}
 	value, err := openapi3filter.JSONBodyDecoder(bytes.NewReader(data), resp.Header, mt.Schema, nil)
 	if err != nil {
 		err = &openapi3filter.ResponseError{Input: in, Reason: "failed to decode response body", Err: err}
 		return append(out, findings(err, base)...)
 	}
-	schemaOpts := append(slices.Clip(opts.SchemaValidationOptions), openapi3.MultiErrors(), openapi3.VisitAsResponse())
-	if err := mt.Schema.Value.VisitJSON(value, schemaOpts...); err != nil {
+	if err := mt.Schema.Value.VisitJSON(value, v.schemaOpts...); err != nil {
 		err = &openapi3filter.ResponseError{Input: in, Reason: "response body doesn't match schema", Err: err}
 		out = append(out, findings(err, base)...)
 	}
