@@ -1,6 +1,7 @@
 // Package bench holds the benchmarks of the client against baselines
 // measured in the same run: call overhead against hand-written net/http and
-// encoding/json, streaming a large image against a raw io.Copy, the cost of
+// encoding/json, streaming a large image against a plain copy through the
+// client's buffer size (CopyBufferSize), the cost of
 // the contract transport, and concurrent listing against one page at a
 // time. Its tests check what the benchmarks rely on: identical listing
 // results in the same order, the concurrency bound, slowing down when the

@@ -125,8 +125,9 @@ func deliveryURL(fake *gettytest.Server) string {
 	return fake.URL + fake.DownloadURI(gettytest.ImageID, getty.FileTypeJPG)
 }
 
-// fetch streams url through rt into w with a 64 KiB buffer, as the client
-// saves images, and returns the number of bytes.
+// fetch streams url through rt into w through a buffer of the client's size
+// (CopyBufferSize), as the client saves images, and returns the number of
+// bytes.
 func fetch(tb testing.TB, rt http.RoundTripper, url string, w io.Writer) int64 {
 	tb.Helper()
 	req, err := http.NewRequestWithContext(tb.Context(), http.MethodGet, url, nil)
@@ -141,7 +142,7 @@ func fetch(tb testing.TB, rt http.RoundTripper, url string, w io.Writer) int64 {
 	if resp.StatusCode != http.StatusOK {
 		tb.Fatalf("%s", resp.Status)
 	}
-	n, err := io.CopyBuffer(struct{ io.Writer }{w}, struct{ io.Reader }{resp.Body}, make([]byte, 64<<10))
+	n, err := io.CopyBuffer(struct{ io.Writer }{w}, struct{ io.Reader }{resp.Body}, make([]byte, CopyBufferSize))
 	if err != nil {
 		tb.Fatal(err)
 	}
