@@ -338,7 +338,11 @@ func Sync(ctx context.Context, c *getty.Client, dir string, opts *Options) (*Res
 	case stop != nil:
 		return res, stop
 	case ctx.Err() != nil && res.Remaining > 0:
-		return res, fmt.Errorf("archive: interrupted with %d image(s) left to download: %w", res.Remaining, context.Cause(ctx))
+		err := fmt.Errorf("archive: interrupted with %d image(s) left to download: %w", res.Remaining, ctx.Err())
+		if cause := context.Cause(ctx); cause != ctx.Err() {
+			err = fmt.Errorf("%w (%w)", err, cause)
+		}
+		return res, err
 	case len(res.Failures) > 0:
 		return res, &IncompleteError{Failures: res.Failures}
 	}
@@ -555,10 +559,11 @@ func stops(err error) bool {
 var errManifest = errors.New("archive: the manifest cannot be written")
 
 // fail counts a failed image, or stops the run when the failure is not the
-// image's own (an interruption stops it too, but is the context's to
-// report).
+// image's own. A download that fails once ctx has ended was interrupted
+// (its error may carry the context's cause rather than its error): it is
+// neither a failure nor a reason to stop, the image just remains.
 func (s *syncer) fail(ctx context.Context, w int, id string, err error) {
-	interrupted := ctx.Err() != nil && errors.Is(err, ctx.Err())
+	interrupted := ctx.Err() != nil
 	stop := interrupted || stops(err)
 	s.emit(Event{Kind: EventFailed, Worker: w, ID: id, Err: err, Stop: stop})
 	switch {

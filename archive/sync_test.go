@@ -465,3 +465,25 @@ func TestInterruptedSync(t *testing.T) {
 	}
 	checkArchive(t, dir, 100)
 }
+
+// An interruption with a cause matches both the context's error and the
+// cause.
+func TestInterruptedWithCause(t *testing.T) {
+	t.Parallel()
+	srv := newFake(t, gettytest.WithDownloads(50), gettytest.WithLatency(gettytest.OpDelivery, 2*time.Millisecond))
+	c := newClient(t, srv.URL)
+	dir := tempDir(t)
+	cause := errors.New("the user pressed Ctrl-C")
+	ctx, cancel := context.WithCancelCause(t.Context())
+	opts := all(2)
+	opts.Progress = func(e archive.Event) {
+		if e.Kind == archive.EventSaved {
+			cancel(cause)
+		}
+	}
+	res, err := archive.Sync(ctx, c, dir, opts)
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, cause) || res.Remaining == 0 || res.Failed != 0 {
+		t.Fatalf("%+v, %v: want an error matching context.Canceled and the cause", res, err)
+	}
+	checkArchive(t, dir, res.Saved)
+}
