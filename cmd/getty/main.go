@@ -11,6 +11,7 @@
 // every command. Commands:
 //
 //	downloads list     the download history, as a table or JSON
+//	downloads sync     mirror the history into a folder, downloading only what is missing
 //	download ID...     save images into a directory, with progress
 //	contract check     validate cassettes and HAR files against the spec
 //	contract proxy     a validating reverse proxy for any client, recording what passes
