@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all demo test generate check-generated lint vet contract bench record spec-diff
+.PHONY: all demo test generate check-generated lint vet contract bench bench-strict bench-prism prism record spec-diff
 
 all: test
 
@@ -59,6 +59,21 @@ test: vet
 ## table of ratios against the targets (see BENCHMARKS.md)
 bench:
 	$(GO) run ./bench/cmd/benchreport
+
+## bench-strict: the same table, exiting non-zero when a target is missed (benchreport -strict),
+## then the proxy figures against Prism (proxybench -strict; installs Prism first). Not in make test
+bench-strict: prism
+	$(GO) run ./bench/cmd/benchreport -strict
+	$(GO) run ./bench/cmd/proxybench -strict
+
+## prism: install Prism 5 (@stoplight/prism-cli) under bench/prism with npm, for bench-prism
+prism:
+	./bench/prism.sh
+
+## bench-prism: the validating proxy side by side with Prism 5's (both in front of getty
+## fake-server on loopback): added latency with one client, throughput with 8, peak memory
+bench-prism: prism
+	$(GO) run ./bench/cmd/proxybench
 
 ## contract: only the contract suite, replayed from the committed cassettes (offline);
 ## GETTY_CONTRACT_MODE=live make contract runs it against the real API (see README)
