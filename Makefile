@@ -55,6 +55,14 @@ test: vet
 	$(GO) test -short -run '^$$' -bench . -benchtime 1x ./bench/...
 	$(MAKE) check-generated
 
+## check-oldest-go: build and test the library with the oldest Go release go.mod allows
+## (fetched from the module proxy as a toolchain, about 80 MB the first time)
+OLDEST_GO := go$(shell sed -n 's/^go //p' go.mod)
+check-oldest-go:
+	GOTOOLCHAIN=$(OLDEST_GO) $(GO) version
+	GOTOOLCHAIN=$(OLDEST_GO) $(GO) build ./...
+	GOTOOLCHAIN=$(OLDEST_GO) $(GO) test -short -count=1 . ./spec ./archive ./gettytest ./contract
+
 ## bench: benchmarks against baselines, peak memory of the command, warm go generate; prints a
 ## table of ratios against the targets (see BENCHMARKS.md)
 bench:
