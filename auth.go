@@ -38,7 +38,7 @@ func lifetime(t *oauth2.Token) time.Duration {
 
 // errTokenExpired is returned when a caller-supplied token has expired and
 // no credentials were given to renew it.
-var errTokenExpired = errors.New("getty: the access token has expired and no client secret was given to renew it")
+var errTokenExpired = errors.New("the access token has expired and no client secret was given to renew it")
 
 // tokenCache caches one access token and fetches a new one at most once at a
 // time: any number of goroutines that need a token while it is being fetched
@@ -124,7 +124,7 @@ func (c *tokenCache) run(call *tokenCall, prev *oauth2.Token) {
 	defer cancel()
 	tok, err := c.fetch(ctx, prev)
 	if err == nil && (tok == nil || tok.AccessToken == "") {
-		err = errors.New("getty: token endpoint returned no access token")
+		err = errors.New("the token endpoint returned no access token")
 	}
 	c.mu.Lock()
 	if err == nil {

@@ -117,7 +117,7 @@ func (c *Client) Token(ctx context.Context) (*oauth2.Token, error) {
 	}
 	t, err := c.tokens.token(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("getty: getting a token: %w", err)
+		return nil, wrapf(err, "getting a token")
 	}
 	cp := *t
 	return &cp, nil
@@ -181,7 +181,7 @@ func (c *Client) do(req *http.Request) (*http.Response, error) {
 				if tok == nil {
 					t, err := c.tokens.token(ctx)
 					if err != nil {
-						return nil, fmt.Errorf("getty: getting a token: %w", err)
+						return nil, fmt.Errorf("getting a token: %w", err)
 					}
 					tok = t
 				}
@@ -242,7 +242,7 @@ func (c *Client) do(req *http.Request) (*http.Response, error) {
 				// The 401 alone would hide why the client could not recover.
 				apiErr := newAPIError(resp)
 				drain(resp)
-				return nil, errors.Join(apiErr, fmt.Errorf("getty: renewing the rejected token: %w", err))
+				return nil, &renewalError{api: apiErr, err: err}
 			}
 			return resp, nil
 		}
@@ -289,8 +289,19 @@ type requestError struct {
 	maybeCharged bool
 }
 
-func (e *requestError) Error() string {
-	msg := e.err.Error()
+// Error is message: a requestError is always wrapped (wrapf), which says
+// "getty: ".
+func (e *requestError) Error() string { return e.message() }
+
+func (e *requestError) message() string {
+	msg := text(e.err)
+	var ue *url.Error
+	if errors.As(e.err, &ue) && ue == e.err {
+		if _, ours := ue.Err.(messager); ours {
+			// A *TimeoutError names the URL itself.
+			msg = text(ue.Err)
+		}
+	}
 	switch {
 	case e.malformed && e.maybeCharged:
 		msg += " (a malformed response, not retried)"

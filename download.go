@@ -121,7 +121,7 @@ func (c *Client) postDownload(ctx context.Context, id string, opts *DownloadOpti
 	}
 	resp, err := c.api.DownloadImageWithBody(ctx, id, p, contentType, body, noEmptyContentType)
 	if err != nil {
-		return nil, fmt.Errorf("getty: sending the download request: %w", err)
+		return nil, wrapf(err, "sending the download request")
 	}
 	return resp, nil
 }
@@ -242,7 +242,7 @@ func (c *Client) OpenImage(ctx context.Context, id string, opts *DownloadOptions
 		req.Header.Set("Accept-Encoding", "identity")
 		resp, err := c.do(req)
 		if err != nil {
-			return nil, fmt.Errorf("getty: fetching the image file: %w", err)
+			return nil, wrapf(err, "fetching the image file")
 		}
 		if isRedirect(resp.StatusCode) {
 			loc := resp.Header.Get("Location")

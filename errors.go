@@ -44,7 +44,49 @@ var (
 	// limit it does not clear in seconds, so no request waits or is retried
 	// on it. It also matches ErrRateLimited.
 	ErrDailyLimit = errors.New("getty: per-day request limit reached; it does not clear in seconds")
+	// ErrUserTokenRequired: the request needs a token that carries a user
+	// (an API key alone, or a client-credentials token, is not enough):
+	// ErrorCode UserTokenRequired, "Security token must contain a user.".
+	// Give a password or refresh-token grant, or a user's token.
+	ErrUserTokenRequired = errors.New("getty: a user token is required")
 )
+
+// Code is one of Getty's documented application error codes, the
+// ErrorCode (or, in the older shape, code) of an error answer. A Code is an
+// error value that an *APIError carrying it matches, case-insensitively,
+// whatever its status:
+//
+//	if errors.Is(err, getty.ImageNotFound) { ... }
+//
+// and APIError.Code can be compared with the constants:
+//
+//	var apiErr *getty.APIError
+//	if errors.As(err, &apiErr) && apiErr.Code == getty.OverageLimitReached { ... }
+//
+// Codes the API adds later are kept in APIError.Code as they come.
+type Code string
+
+// Getty's documented error codes.
+const (
+	InvalidParameterValue      Code = "InvalidParameterValue"
+	InvalidPage                Code = "InvalidPage"
+	InvalidPageSize            Code = "InvalidPageSize"
+	MalformedRequest           Code = "MalformedRequest"
+	InvalidRequest             Code = "InvalidRequest"
+	NoAccessToProductType      Code = "NoAccessToProductType"
+	Forbidden                  Code = "Forbidden"
+	ImageNotFound              Code = "ImageNotFound"
+	ImageIDMustBeSpecified     Code = "ImageIdMustBeSpecified"
+	FileDownloadSizeNotFound   Code = "FileDownloadSizeNotFound"
+	OverageLimitReached        Code = "OverageLimitReached"
+	UserTokenRequired          Code = "UserTokenRequired"
+	AuthorizationTokenRequired Code = "AuthorizationTokenRequired"
+	SystemError                Code = "SystemError"
+)
+
+// Error makes a Code a target for errors.Is. It is the code itself, so
+// that a Code prints the same through fmt, which prefers Error to String.
+func (c Code) Error() string { return string(c) }
 
 // Errors from following the download redirects.
 var (
@@ -65,7 +107,7 @@ type APIError struct {
 	StatusCode int
 	// Code is Getty's ErrorCode (or code, in the older shape), such as
 	// "OverageLimitReached"; empty for gateway errors and non-JSON bodies.
-	Code string
+	Code Code
 	// Message is ErrorMessage, or the message of a gateway error or of the
 	// older shape.
 	Message string
@@ -88,9 +130,10 @@ type APIError struct {
 }
 
 // Error describes the failure on one line.
-func (e *APIError) Error() string {
+func (e *APIError) Error() string { return "getty: " + e.message() }
+
+func (e *APIError) message() string {
 	var b strings.Builder
-	b.WriteString("getty: ")
 	if e.Method != "" {
 		b.WriteString(e.Method + " ")
 	}
@@ -102,7 +145,7 @@ func (e *APIError) Error() string {
 	// characters are replaced so that an error printed to a terminal cannot
 	// carry escape sequences or forge extra lines.
 	if e.Code != "" {
-		b.WriteString(": " + printable(e.Code))
+		b.WriteString(": " + printable(string(e.Code)))
 	}
 	if e.Message != "" {
 		b.WriteString(": " + printable(e.Message))
@@ -227,10 +270,18 @@ func printable(s string) string {
 // Is reports whether the error matches one of the package's sentinels.
 // ErrDailyLimit matches ErrRateLimited too, so that code written before it
 // existed still sees the per-day limit as rate limiting.
+//
+// A Code target matches an error carrying that code, and ErrUserTokenRequired
+// one carrying UserTokenRequired.
 func (e *APIError) Is(target error) bool {
+	if c, ok := target.(Code); ok {
+		return e.Code != "" && strings.EqualFold(string(e.Code), string(c))
+	}
 	switch target {
+	case ErrUserTokenRequired:
+		return strings.EqualFold(string(e.Code), string(UserTokenRequired))
 	case ErrQuotaExhausted:
-		return e.StatusCode == http.StatusForbidden && strings.EqualFold(e.Code, "OverageLimitReached")
+		return e.StatusCode == http.StatusForbidden && strings.EqualFold(string(e.Code), string(OverageLimitReached))
 	case ErrNotFound:
 		return e.StatusCode == http.StatusNotFound
 	case ErrUnauthorized:
@@ -328,7 +379,7 @@ func newAPIError(resp *http.Response) *APIError {
 	}
 	var ge gen.Error
 	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &ge) == nil {
-		e.Code = cmp.Or(ge.ErrorCode, ge.Code)
+		e.Code = Code(cmp.Or(ge.ErrorCode, ge.Code))
 		e.Message = cmp.Or(ge.ErrorMessage, ge.Message)
 	}
 	e.Body = truncateUTF8(string(body), 1024)
@@ -402,3 +453,55 @@ func snippet(s string, n int) string {
 	}
 	return s
 }
+
+// How errors are worded: every error an exported method returns says
+// "getty: " once, at its start, and never again inside, so that a program
+// can print it as it is. The package's error types and sentinels say it
+// themselves, since they are returned as they are; the errors that wrap
+// them to add context (wrapf) repeat neither the prefix nor what the
+// wrapped error says, through its message method.
+
+// messager is an error of the package: message is its text without the
+// "getty: " prefix.
+type messager interface {
+	error
+	message() string
+}
+
+// text is what err says without the package's prefix: the message of an
+// error of the package, or else err's own text.
+func text(err error) string {
+	if m, ok := err.(messager); ok {
+		return m.message()
+	}
+	return err.Error()
+}
+
+// wrappedError is err with context, "getty: " said once.
+type wrappedError struct {
+	context string
+	err     error
+}
+
+// wrapf returns err with the context format describes, for an exported
+// method to return: "getty: context: what err says".
+func wrapf(err error, format string, args ...any) error {
+	return &wrappedError{context: fmt.Sprintf(format, args...), err: err}
+}
+
+func (e *wrappedError) message() string { return e.context + ": " + text(e.err) }
+func (e *wrappedError) Error() string   { return "getty: " + e.message() }
+func (e *wrappedError) Unwrap() error   { return e.err }
+
+// renewalError is a 401 whose token could not be renewed: the answer and
+// why the renewal failed, both matched by errors.Is and errors.As.
+type renewalError struct {
+	api *APIError
+	err error
+}
+
+func (e *renewalError) message() string {
+	return e.api.message() + " (renewing the rejected token: " + text(e.err) + ")"
+}
+func (e *renewalError) Error() string   { return "getty: " + e.message() }
+func (e *renewalError) Unwrap() []error { return []error{e.api, e.err} }

@@ -128,7 +128,7 @@ func TestAPIErrorShapes(t *testing.T) {
 			if !errors.As(err, &apiErr) {
 				t.Fatalf("error %v (%T) is not an *APIError", err, err)
 			}
-			if apiErr.StatusCode != tt.status || apiErr.Code != tt.wantCode || apiErr.Message != tt.wantMessage || apiErr.Detail != tt.wantDetail {
+			if apiErr.StatusCode != tt.status || string(apiErr.Code) != tt.wantCode || apiErr.Message != tt.wantMessage || apiErr.Detail != tt.wantDetail {
 				t.Errorf("got status %d code %q message %q detail %q; want %d %q %q %q",
 					apiErr.StatusCode, apiErr.Code, apiErr.Message, apiErr.Detail, tt.status, tt.wantCode, tt.wantMessage, tt.wantDetail)
 			}

@@ -535,7 +535,7 @@ func checkAPIError(t *rapid.T, err error, a answer) {
 	// says nothing, so the other one is taken.
 	wantCode := cmp.Or(str("ErrorCode"), str("code"))
 	wantMessage := cmp.Or(str("ErrorMessage"), str("message"))
-	if e.Code != wantCode || e.Message != wantMessage {
+	if string(e.Code) != wantCode || e.Message != wantMessage {
 		t.Fatalf("Code %q, Message %q; want %q, %q from %s", e.Code, e.Message, wantCode, wantMessage, a.body)
 	}
 	if want := strings.TrimSpace(a.header.Get("X-Error-Detail")); e.Detail != want {

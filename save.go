@@ -167,7 +167,7 @@ func copyImage(w io.Writer, img *Image, progress func(written, total int64)) (in
 		return n, err // nothing was written: its own message says it all
 	}
 	if err != nil {
-		return n, fmt.Errorf("getty: saving the image after %d bytes: %w", n, err)
+		return n, wrapf(err, "saving the image after %d bytes", n)
 	}
 	if img.ContentLength >= 0 && n != img.ContentLength {
 		return n, fmt.Errorf("getty: the image has %d bytes, Content-Length said %d: %w", n, img.ContentLength, io.ErrUnexpectedEOF)

@@ -35,11 +35,13 @@ type TimeoutError struct {
 	URL string
 }
 
-func (e *TimeoutError) Error() string {
+func (e *TimeoutError) Error() string { return "getty: " + e.message() }
+
+func (e *TimeoutError) message() string {
 	if e.Stage == stageBody {
-		return fmt.Sprintf("getty: %s: no data received for %s (stall timeout)", e.URL, e.Limit)
+		return fmt.Sprintf("%s: no data received for %s (stall timeout)", e.URL, e.Limit)
 	}
-	return fmt.Sprintf("getty: %s: no response within %s (response header timeout)", e.URL, e.Limit)
+	return fmt.Sprintf("%s: no response within %s (response header timeout)", e.URL, e.Limit)
 }
 
 // Is makes every TimeoutError match ErrTimeout and context.DeadlineExceeded,
