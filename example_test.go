@@ -91,7 +91,7 @@ func ExampleClient_Downloads() {
 	c := newExampleClient(srv.URL)
 
 	// Every download of the last 30 days, two per page, two pages in flight.
-	for d, err := range c.Downloads(context.Background(), &getty.ListOptions{PageSize: 2, Prefetch: 2}) {
+	for d, err := range c.Downloads(context.Background(), &getty.ListOptions{PageSize: 2}, getty.WithPrefetch(2)) {
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -103,6 +103,39 @@ func ExampleClient_Downloads() {
 	// 1167612762 2026-01-03
 	// 1167612763 2026-01-04
 	// 1167612764 2026-01-05
+}
+
+func ExampleClient_DownloadPages() {
+	srv := fakeGetty()
+	defer srv.Close()
+	c := newExampleClient(srv.URL)
+
+	// Page by page, with progress, and a checkpoint after each page: the
+	// options that resume after it, in the same window.
+	var checkpoint *getty.ListOptions
+	done := 0
+	for page, err := range c.DownloadPages(context.Background(), &getty.ListOptions{PageSize: 2}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		done += len(page.Downloads)
+		fmt.Printf("page %d: %d/%d\n", page.Page, done, page.ResultCount)
+		checkpoint = page.NextOptions()
+		if page.Page == 2 {
+			break // interrupted: resume from the checkpoint
+		}
+	}
+	for page, err := range c.DownloadPages(context.Background(), checkpoint) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		done += len(page.Downloads)
+		fmt.Printf("page %d: %d/%d\n", page.Page, done, page.ResultCount)
+	}
+	// Output:
+	// page 1: 2/5
+	// page 2: 4/5
+	// page 3: 5/5
 }
 
 func ExampleClient_ListDownloads() {

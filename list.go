@@ -93,10 +93,12 @@ type ListOptions struct {
 	CompanyDownloads bool
 	// AcceptLanguage is sent as the Accept-Language header.
 	AcceptLanguage string
-	// Prefetch is used by Downloads only: the number of page requests it
-	// may have in flight. 0 and 1 fetch one page at a time; with n > 1
-	// pages are fetched ahead, at most n at once, and yielded in the same
-	// order as sequentially. The window shrinks while the server throttles.
+	// Prefetch is read by the iterators Downloads and DownloadPages only,
+	// when no WithPrefetch option is given; ListDownloads ignores it.
+	//
+	// Deprecated: pass WithPrefetch(n) to Downloads or DownloadPages.
+	// The field keeps working, so that existing callers compile and
+	// behave as before.
 	Prefetch int
 }
 
@@ -111,6 +113,20 @@ type DownloadsPage struct {
 	Page int
 	// PageSize is the page size requested (DefaultPageSize if none was).
 	PageSize int
+
+	// req is the request this page answers, its window as sent.
+	req ListOptions
+}
+
+// NextOptions returns the options that request the page after p in the
+// same window as p (pinned dates included): a checkpoint. Pass them to
+// DownloadPages or Downloads to resume after p, later or in another
+// process: ListOptions is plain data and can be saved with encoding/json.
+// A page past the last one is answered empty.
+func (p *DownloadsPage) NextOptions() *ListOptions {
+	o := p.req
+	o.Page = p.Page + 1
+	return &o
 }
 
 func (o *ListOptions) validate() error {
@@ -227,6 +243,7 @@ func (c *Client) ListDownloads(ctx context.Context, opts *ListOptions) (*Downloa
 		Downloads:   []Download{},
 		Page:        max(o.Page, 1),
 		PageSize:    o.PageSize,
+		req:         o,
 	}
 	if pg.PageSize == 0 {
 		pg.PageSize = DefaultPageSize
@@ -273,30 +290,84 @@ func pinWindow(o *ListOptions, now time.Time) {
 	}
 }
 
-// Downloads iterates over every download in the history, page after page,
-// from opts.Page (default 1). opts is copied when Downloads is called and
-// may be nil. The date window is pinned when iteration starts (see
-// ListOptions: DateTo defaults to that instant), so that new downloads do not
-// shift the pages. The iteration stops after the last page, at the first
-// error (yielded with a zero Download), or when the server repeats a page
-// (ErrRepeatedPage). With opts.Prefetch > 1 pages are requested
-// concurrently; see ListOptions.Prefetch.
-func (c *Client) Downloads(ctx context.Context, opts *ListOptions) iter.Seq2[Download, error] {
+// IterOption configures the iterators Downloads and DownloadPages.
+type IterOption func(*iterConfig)
+
+type iterConfig struct {
+	prefetch    int
+	prefetchSet bool
+}
+
+// WithPrefetch sets the number of page requests an iterator may have in
+// flight. 0 and 1 fetch one page at a time; with n > 1 pages are fetched
+// ahead, at most n at once, and yielded in the same order as sequentially.
+// The window shrinks while the server throttles. It overrides the
+// deprecated ListOptions.Prefetch.
+func WithPrefetch(n int) IterOption {
+	return func(c *iterConfig) {
+		c.prefetch, c.prefetchSet = n, true
+	}
+}
+
+// DownloadPages iterates over the pages of the download history, from
+// opts.Page (default 1), each with ResultCount (for progress) and Page (a
+// checkpoint: see DownloadsPage.NextOptions to resume after it). opts is
+// copied when DownloadPages is called and may be nil; PageSize defaults to
+// MaxPageSize. The date window is pinned when iteration starts (see
+// ListOptions: DateTo defaults to that instant), so that new downloads do
+// not shift the pages. Every page yielded holds entries, but for the first
+// one, which is yielded even when empty so that its ResultCount is known.
+// The iteration stops after the last page, at the first error (yielded
+// with a nil page), or when the server repeats a page (ErrRepeatedPage).
+// With WithPrefetch(n > 1) pages are requested concurrently.
+func (c *Client) DownloadPages(ctx context.Context, opts *ListOptions, iterOpts ...IterOption) iter.Seq2[*DownloadsPage, error] {
 	var base ListOptions
 	if opts != nil {
 		base = *opts
 	}
-	return func(yield func(Download, error) bool) {
+	cfg := iterConfig{prefetch: base.Prefetch}
+	for _, f := range iterOpts {
+		if f != nil {
+			f(&cfg)
+		}
+	}
+	return func(yield func(*DownloadsPage, error) bool) {
 		o := base
 		if err := o.validate(); err != nil {
-			yield(Download{}, err)
+			yield(nil, err)
+			return
+		}
+		if cfg.prefetchSet && cfg.prefetch < 0 {
+			yield(nil, fmt.Errorf("getty: WithPrefetch: %d is negative", cfg.prefetch))
 			return
 		}
 		pinWindow(&o, time.Now())
 		if o.PageSize == 0 {
 			o.PageSize = MaxPageSize
 		}
-		c.iterate(ctx, o, yield)
+		c.iterate(ctx, o, cfg.prefetch, yield)
+	}
+}
+
+// Downloads iterates over every download in the history, page after page:
+// it yields the entries of the pages of DownloadPages, with the same
+// options, window and prefetch. The iteration stops after the last page,
+// at the first error (yielded with a zero Download), or when the server
+// repeats a page (ErrRepeatedPage).
+func (c *Client) Downloads(ctx context.Context, opts *ListOptions, iterOpts ...IterOption) iter.Seq2[Download, error] {
+	pages := c.DownloadPages(ctx, opts, iterOpts...)
+	return func(yield func(Download, error) bool) {
+		for pg, err := range pages {
+			if err != nil {
+				yield(Download{}, err)
+				return
+			}
+			for _, d := range pg.Downloads {
+				if !yield(d, nil) {
+					return
+				}
+			}
+		}
 	}
 }
 
@@ -305,8 +376,8 @@ type pageResult struct {
 	err  error
 }
 
-func (c *Client) iterate(ctx context.Context, o ListOptions, yield func(Download, error) bool) {
-	maxWindow := max(o.Prefetch, 1)
+func (c *Client) iterate(ctx context.Context, o ListOptions, prefetch int, yield func(*DownloadsPage, error) bool) {
+	maxWindow := max(prefetch, 1)
 	var window atomic.Int64
 	window.Store(int64(maxWindow))
 	// Throttling halves the window; see below for growing it back.
@@ -352,12 +423,12 @@ func (c *Client) iterate(ctx context.Context, o ListOptions, yield func(Download
 		select {
 		case res = <-pending[want]:
 		case <-ctx.Done():
-			yield(Download{}, ctx.Err())
+			yield(nil, ctx.Err())
 			return
 		}
 		delete(pending, want)
 		if res.err != nil {
-			yield(Download{}, res.err)
+			yield(nil, res.err)
 			return
 		}
 		pg := res.page
@@ -374,19 +445,17 @@ func (c *Client) iterate(ctx context.Context, o ListOptions, yield func(Download
 		if len(pg.Downloads) > 0 {
 			sum, err := pageSum(pg.Downloads)
 			if err != nil {
-				yield(Download{}, err)
+				yield(nil, err)
 				return
 			}
 			if p, ok := seen[sum]; ok {
-				yield(Download{}, fmt.Errorf("%w: page %d has the same entries as page %d", ErrRepeatedPage, want, p))
+				yield(nil, fmt.Errorf("%w: page %d has the same entries as page %d", ErrRepeatedPage, want, p))
 				return
 			}
 			seen[sum] = want
 		}
-		for _, d := range pg.Downloads {
-			if !yield(d, nil) {
-				return
-			}
+		if (len(pg.Downloads) > 0 || want == first) && !yield(pg, nil) {
+			return
 		}
 		if len(pg.Downloads) < o.PageSize || want >= last {
 			return

@@ -1,11 +1,13 @@
 package getty
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -479,5 +481,174 @@ func BenchmarkDownloads(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// collectPages returns the ids of every page of DownloadPages, page by
+// page, with the page numbers and result counts.
+func collectPages(t *testing.T, c *Client, o *ListOptions, iterOpts ...IterOption) (ids []string, pages, counts []int, err error) {
+	t.Helper()
+	for pg, err := range c.DownloadPages(t.Context(), o, iterOpts...) {
+		if err != nil {
+			return ids, pages, counts, err
+		}
+		pages, counts = append(pages, pg.Page), append(counts, pg.ResultCount)
+		for _, d := range pg.Downloads {
+			ids = append(ids, d.ID)
+		}
+	}
+	return ids, pages, counts, nil
+}
+
+// The page iterator and the item iterator yield the same downloads, in the
+// same order, with and without prefetch (the option and the deprecated
+// field), each page numbered and counted for progress.
+func TestDownloadPagesMatchDownloads(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		opts     ListOptions
+		iterOpts []IterOption
+	}{
+		{"sequential", ListOptions{PageSize: 5}, nil},
+		{"WithPrefetch(4)", ListOptions{PageSize: 5}, []IterOption{WithPrefetch(4)}},
+		{"deprecated Prefetch field", ListOptions{PageSize: 5, Prefetch: 4}, nil},
+		{"WithPrefetch overrides the field", ListOptions{PageSize: 5, Prefetch: 8}, []IterOption{WithPrefetch(1)}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &history{total: 23, latency: time.Millisecond}
+			c := historyClient(t, h)
+			o := tt.opts
+			ids, pages, counts, err := collectPages(t, c, &o, tt.iterOpts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var items []string
+			for d, err := range c.Downloads(t.Context(), &o, tt.iterOpts...) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				items = append(items, d.ID)
+			}
+			if !equal(ids, wantIDs(23)) || !equal(items, ids) {
+				t.Errorf("pages yielded %v\nitems yielded %v", ids, items)
+			}
+			if fmt.Sprint(pages) != "[1 2 3 4 5]" || fmt.Sprint(counts) != "[23 23 23 23 23]" {
+				t.Errorf("pages %v, result counts %v", pages, counts)
+			}
+			if tt.name == "WithPrefetch overrides the field" && h.maxInFlight.Load() != 1 {
+				t.Errorf("%d requests in flight with WithPrefetch(1)", h.maxInFlight.Load())
+			}
+		})
+	}
+}
+
+func TestDownloadPagesEmptyHistoryYieldsOnePage(t *testing.T) {
+	c := historyClient(t, &history{total: 0})
+	n := 0
+	for pg, err := range c.DownloadPages(t.Context(), nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; pg.ResultCount != 0 || len(pg.Downloads) != 0 || pg.Page != 1 {
+			t.Errorf("page %+v", pg)
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d pages, want the first one, empty", n)
+	}
+}
+
+func TestDownloadPagesInvalidPrefetch(t *testing.T) {
+	c := newClient(t, "http://127.0.0.1:1")
+	for pg, err := range c.DownloadPages(t.Context(), nil, WithPrefetch(-1)) {
+		if err == nil || pg != nil || !strings.Contains(err.Error(), "WithPrefetch") {
+			t.Errorf("got %v, %v", pg, err)
+		}
+	}
+}
+
+// A page iteration stopped after a page resumes from the checkpoint that
+// page gives (saved as JSON, as between two runs): the next pages, in the
+// window of the first run, even once that window's end has passed.
+func TestDownloadPagesResumeFromCheckpoint(t *testing.T) {
+	for _, prefetch := range []int{0, 3} {
+		h := &history{total: 23}
+		c := historyClient(t, h)
+		var ids []string
+		var checkpoint []byte
+		for pg, err := range c.DownloadPages(t.Context(), &ListOptions{PageSize: 5}, WithPrefetch(prefetch)) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range pg.Downloads {
+				ids = append(ids, d.ID)
+			}
+			if checkpoint, err = json.Marshal(pg.NextOptions()); err != nil {
+				t.Fatal(err)
+			}
+			if pg.Page == 2 {
+				break
+			}
+		}
+		first := h.requests()
+		time.Sleep(1100 * time.Millisecond) // the window's end (to the second) is past
+
+		var resume ListOptions
+		if err := json.Unmarshal(checkpoint, &resume); err != nil {
+			t.Fatal(err)
+		}
+		if resume.Page != 3 {
+			t.Fatalf("checkpoint %s: page %d, want 3", checkpoint, resume.Page)
+		}
+		rest, pages, _, err := collectPages(t, c, &resume, WithPrefetch(prefetch))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := append(ids, rest...); !equal(got, wantIDs(23)) || fmt.Sprint(pages) != "[3 4 5]" {
+			t.Errorf("prefetch %d: resumed at pages %v: %v", prefetch, pages, got)
+		}
+		for _, q := range h.requests()[len(first):] {
+			if q.Get("date_from") != first[0].Get("date_from") || q.Get("date_to") != first[0].Get("date_to") || q.Get("use_time") != "true" {
+				t.Errorf("prefetch %d: resumed in window %v, not the first run's %v", prefetch, q, first[0])
+			}
+			if p, _ := strconv.Atoi(q.Get("page")); p < 3 {
+				t.Errorf("prefetch %d: resumed iteration asked for page %d again", prefetch, p)
+			}
+		}
+	}
+}
+
+// A request built with no options sends no optional parameter: no query
+// at all and no Accept-Language, whether the options are nil or zero.
+func TestListDownloadsNoOptionsSendsNoOptionalParameter(t *testing.T) {
+	for _, o := range []*ListOptions{nil, {}} {
+		var rawQuery, lang string
+		var hasLang bool
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /api/v3/downloads", func(w http.ResponseWriter, r *http.Request) {
+			rawQuery = r.URL.RawQuery
+			lang = r.Header.Get("Accept-Language")
+			_, hasLang = r.Header["Accept-Language"]
+			writeJSON(w, 200, map[string]any{"result_count": 0, "downloads": []any{}})
+		})
+		_, base := newAPI(t, mux)
+		c := newClient(t, base)
+		pg, err := c.ListDownloads(t.Context(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rawQuery != "" || hasLang {
+			t.Errorf("ListDownloads(%v) sent query %q, Accept-Language %q", o, rawQuery, lang)
+		}
+		if pg.Page != 1 || pg.PageSize != DefaultPageSize {
+			t.Errorf("page %d, size %d", pg.Page, pg.PageSize)
+		}
+		// The generated parameters too: every optional field is nil.
+		v := reflect.ValueOf(*new(ListOptions).params())
+		for i := range v.NumField() {
+			if f := v.Field(i); f.Kind() == reflect.Pointer && !f.IsNil() {
+				t.Errorf("params().%s is set", v.Type().Field(i).Name)
+			}
+		}
 	}
 }

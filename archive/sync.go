@@ -396,11 +396,10 @@ func (s *syncer) plan(ctx context.Context) ([]item, error) {
 		UseTime:          s.o.UseTime,
 		ProductType:      s.o.ProductType,
 		CompanyDownloads: s.o.Company,
-		Prefetch:         s.o.Parallel,
 	}
 	seen := map[string]bool{}
 	var pending []item
-	for d, err := range s.c.Downloads(ctx, lo) {
+	for d, err := range s.c.Downloads(ctx, lo, getty.WithPrefetch(s.o.Parallel)) {
 		if err != nil {
 			return nil, fmt.Errorf("archive: listing the download history: %w", err)
 		}

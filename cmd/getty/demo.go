@@ -83,7 +83,7 @@ func (a *app) demo(ctx context.Context, dir string) error {
 		return err
 	}
 	n := 0
-	for _, err := range c.Downloads(ctx, &getty.ListOptions{Prefetch: 4}) {
+	for _, err := range c.Downloads(ctx, nil, getty.WithPrefetch(4)) {
 		if err != nil {
 			return err
 		}

@@ -46,6 +46,7 @@ func (a *app) newListCmd() *cobra.Command {
 		product  string
 		all      bool
 		asJSON   bool
+		prefetch int
 	)
 	cmd := &cobra.Command{
 		Use:   "list",
@@ -67,7 +68,7 @@ func (a *app) newListCmd() *cobra.Command {
 	fs.BoolVar(&opts.CompanyDownloads, "company", false, "downloads of every user of the company")
 	fs.StringVar(&opts.AcceptLanguage, "lang", "", "language of result values (Accept-Language)")
 	fs.BoolVar(&all, "all", false, "walk every page")
-	fs.IntVar(&opts.Prefetch, "prefetch", 4, "with --all: pages requested ahead, at most this many at once")
+	fs.IntVar(&prefetch, "prefetch", 4, "with --all: pages requested ahead, at most this many at once")
 	fs.BoolVar(&asJSON, "json", false, "print JSON instead of a table")
 	mustRegister(cmd.RegisterFlagCompletionFunc("product-type", completeValues(strings.Split(productTypes, ", ")...)))
 	mustRegister(cmd.RegisterFlagCompletionFunc("from", cobra.NoFileCompletions))
@@ -84,8 +85,8 @@ func (a *app) newListCmd() *cobra.Command {
 			return usageErrorf("--page %d is beyond the API's last possible page (%d)", opts.Page, math.MaxInt32)
 		case set("page-size") && (opts.PageSize < 1 || opts.PageSize > getty.MaxPageSize):
 			return usageErrorf("--page-size %d is outside 1..%d", opts.PageSize, getty.MaxPageSize)
-		case opts.Prefetch < 1:
-			return usageErrorf("--prefetch %d must be 1 or more", opts.Prefetch)
+		case prefetch < 1:
+			return usageErrorf("--prefetch %d must be 1 or more", prefetch)
 		}
 		var err error
 		if opts.ProductType, err = parseProductType(product); err != nil {
@@ -95,7 +96,7 @@ func (a *app) newListCmd() *cobra.Command {
 			return err
 		}
 		opts.DateFrom, opts.DateTo = from.t, to.t
-		return a.list(cmd.Context(), &opts, all, asJSON)
+		return a.list(cmd.Context(), &opts, all, asJSON, prefetch)
 	}
 	return cmd
 }
@@ -135,7 +136,7 @@ func checkWindow(from, to time.Time, useTime bool) error {
 }
 
 // list prints one page of the history, or every page.
-func (a *app) list(ctx context.Context, opts *getty.ListOptions, all, asJSON bool) error {
+func (a *app) list(ctx context.Context, opts *getty.ListOptions, all, asJSON bool, prefetch int) error {
 	c, err := a.newClient(false)
 	if err != nil {
 		return err
@@ -151,7 +152,7 @@ func (a *app) list(ctx context.Context, opts *getty.ListOptions, all, asJSON boo
 		return writeTable(a.stdout, page.Downloads, fmt.Sprintf("page %d, %d of %d downloads", page.Page, len(page.Downloads), page.ResultCount))
 	}
 	var downloads []getty.Download
-	for d, err := range c.Downloads(ctx, opts) {
+	for d, err := range c.Downloads(ctx, opts, getty.WithPrefetch(prefetch)) {
 		if err != nil {
 			return err
 		}
