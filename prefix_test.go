@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -156,5 +157,67 @@ func TestErrorsSayGettyOnce(t *testing.T) {
 				t.Errorf("error %q does not match %v", msg, tt.is)
 			}
 		})
+	}
+}
+
+// TestExistsErrorIsAPathError checks that an existing file is reported as
+// the os package reports one, an *fs.PathError wrapping fs.ErrExist, while
+// *ExistsError keeps saying whether the download was charged.
+func TestExistsErrorIsAPathError(t *testing.T) {
+	for _, charged := range []bool{false, true} {
+		var err error = &ExistsError{Path: "photos/a.jpg", Charged: charged}
+		var pe *fs.PathError
+		if !errors.As(err, &pe) || pe.Path != "photos/a.jpg" || pe.Op != "save" || pe.Err != fs.ErrExist {
+			t.Errorf("charged %v: errors.As *fs.PathError = %+v", charged, pe)
+		}
+		var ee *ExistsError
+		if !errors.Is(err, fs.ErrExist) || !errors.As(err, &ee) || ee.Charged != charged {
+			t.Errorf("charged %v: does not match fs.ErrExist and *ExistsError", charged)
+		}
+	}
+}
+
+// TestCodesMatch checks Getty's documented error codes as errors.Is
+// targets, whatever the status and case the server used, and as the values
+// of APIError.Code reached with errors.As through the package's wrapping;
+// and ErrUserTokenRequired matching UserTokenRequired.
+func TestCodesMatch(t *testing.T) {
+	codes := []Code{InvalidParameterValue, InvalidPage, InvalidPageSize, MalformedRequest, InvalidRequest,
+		NoAccessToProductType, Forbidden, ImageNotFound, ImageIDMustBeSpecified, FileDownloadSizeNotFound,
+		OverageLimitReached, UserTokenRequired, AuthorizationTokenRequired, SystemError}
+	for _, code := range codes {
+		var err error = wrapf(&APIError{StatusCode: 400, Code: Code(strings.ToLower(string(code)))}, "sending the download request")
+		if !errors.Is(err, code) {
+			t.Errorf("%s: errors.Is does not match its code", code)
+		}
+		for _, other := range codes {
+			if other != code && errors.Is(err, other) {
+				t.Errorf("%s: matches %s", code, other)
+			}
+		}
+		var apiErr *APIError
+		if !errors.As(err, &apiErr) || !strings.EqualFold(string(apiErr.Code), string(code)) {
+			t.Errorf("%s: errors.As gives %v", code, apiErr)
+		}
+		if got := errors.Is(err, ErrUserTokenRequired); got != (code == UserTokenRequired) {
+			t.Errorf("%s: errors.Is(ErrUserTokenRequired) = %v", code, got)
+		}
+		if fmt.Sprint(code) != string(code) {
+			t.Errorf("%s prints as %q", code, fmt.Sprint(code))
+		}
+	}
+	if errors.Is(&APIError{StatusCode: 404}, ImageNotFound) {
+		t.Error("an error without a code matches ImageNotFound")
+	}
+	// The server's answer, parsed: the user-token refusal of a download.
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusForbidden, map[string]string{"ErrorCode": "UserTokenRequired", "ErrorMessage": "Security token must contain a user."})
+	})
+	_, base := newAPI(t, mux)
+	_, err := newClient(t, base).DownloadURL(t.Context(), "123", nil)
+	var apiErr *APIError
+	if !errors.Is(err, ErrUserTokenRequired) || !errors.Is(err, UserTokenRequired) || !errors.As(err, &apiErr) || apiErr.Code != UserTokenRequired {
+		t.Errorf("err = %v, want UserTokenRequired matched", err)
 	}
 }

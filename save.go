@@ -246,7 +246,10 @@ func (e *notDirError) Error() string {
 func (e *notDirError) Is(target error) bool { return target == syscall.ENOTDIR }
 
 // ExistsError reports that SaveImage did not replace an existing file
-// (SaveOptions.Overwrite not set). It matches fs.ErrExist (errors.Is).
+// (SaveOptions.Overwrite not set). It unwraps to an *fs.PathError
+// {Op: "save", Path, Err: fs.ErrExist}, as the os package reports an
+// existing file: errors.Is(err, fs.ErrExist) and errors.As with
+// *fs.PathError both hold.
 type ExistsError struct {
 	// Path is the existing file.
 	Path string
@@ -268,8 +271,10 @@ func (e *ExistsError) Error() string {
 		"set SaveOptions.Overwrite to replace it, remove the file first, or save to a file path, which is checked before the request", e.Path)
 }
 
-// Unwrap returns fs.ErrExist.
-func (e *ExistsError) Unwrap() error { return fs.ErrExist }
+// Unwrap returns the *fs.PathError, which wraps fs.ErrExist.
+func (e *ExistsError) Unwrap() error {
+	return &fs.PathError{Op: "save", Path: e.Path, Err: fs.ErrExist}
+}
 
 // checkAbsent fails with an *ExistsError if path exists; charged says
 // whether the download has been requested already.
