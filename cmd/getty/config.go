@@ -178,14 +178,7 @@ func (a *app) optionError(err error, settings []setting) error {
 // optionText is a library option error without the library's prefixes and
 // option names: the caller names the flag or variable instead.
 func optionText(err error) string {
-	msg := err.Error()
-	for {
-		rest, ok := strings.CutPrefix(msg, "getty: ")
-		if !ok {
-			break
-		}
-		msg = rest
-	}
+	msg := cliMessage(err)
 	if name, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(name, "With") && !strings.ContainsAny(name, " ") {
 		msg = rest
 	}
@@ -204,7 +197,8 @@ func statusFor(err error) int {
 		return command.code
 	case errors.As(err, &v):
 		return exitViolations
-	case errors.Is(err, errNoCredentials), errors.Is(err, getty.ErrUnauthorized), errors.As(err, &rejected):
+	case errors.Is(err, errNoCredentials), errors.Is(err, getty.ErrUnauthorized), errors.Is(err, getty.ErrUserTokenRequired),
+		errors.As(err, &rejected):
 		return exitCredentials
 	case errors.Is(err, getty.ErrQuotaExhausted):
 		return exitQuota

@@ -263,7 +263,7 @@ func failureText(err error) string {
 	case errors.As(err, &exists):
 		return fmt.Sprintf("%s already exists (use --overwrite to replace it)", exists.Path)
 	case errors.As(err, &mismatch):
-		return "not saved: " + strings.TrimPrefix(mismatch.Error(), "getty: ")
+		return "not saved: " + cliMessage(mismatch)
 	case errors.As(err, &apiErr) && err == error(apiErr) && apiErr.Method == http.MethodPost:
 		// The download request's URL names the id again; its method and
 		// status say enough (--verbose logs the URL).
@@ -272,8 +272,7 @@ func failureText(err error) string {
 			return "download request: " + rest
 		}
 	}
-	msg := strings.TrimPrefix(err.Error(), "getty: ")
-	return strings.ReplaceAll(msg, ": getty: ", ": ")
+	return cliMessage(err)
 }
 
 // showID prints an id as given when it is made of letters, digits, dots,

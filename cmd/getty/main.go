@@ -26,9 +26,9 @@
 // printed.
 //
 // Exit status: 0 success; 1 failure (API, network or file error); 2 bad
-// usage; 3 missing or rejected credentials; 4 download quota exhausted; 5
-// contract violations found; 130 interrupted (SIGINT or SIGTERM) before the
-// command finished.
+// usage; 3 missing or rejected credentials, or a user token required; 4
+// download quota exhausted; 5 contract violations found; 130 interrupted
+// (SIGINT or SIGTERM) before the command finished.
 package main
 
 import (
@@ -203,9 +203,9 @@ func (a *app) exitStatus(cmd *cobra.Command, err error) int {
 	return statusFor(err)
 }
 
-// cliMessage words a library error for the command line: without the
-// library's own "getty: " prefixes.
+// cliMessage is err's text after the "getty: " the command prints: the
+// library says "getty: " once, at the start of its errors, and nowhere
+// inside them, so only that start is left out.
 func cliMessage(err error) string {
-	msg := strings.ReplaceAll(strings.TrimPrefix(err.Error(), "getty: "), ": getty: ", ": ")
-	return strings.ReplaceAll(msg, "\ngetty: ", "\n")
+	return strings.TrimPrefix(err.Error(), "getty: ")
 }
