@@ -228,7 +228,7 @@ func (c *Client) ListDownloads(ctx context.Context, opts *ListOptions) (*Downloa
 	}
 	resp, err := c.api.ListDownloads(ctx, o.params())
 	if err != nil {
-		return nil, fmt.Errorf("getty: listing downloads: %w", err)
+		return nil, wrapf(err, "listing downloads")
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, newAPIError(resp)
