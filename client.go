@@ -19,7 +19,10 @@ import (
 	"github.com/gettykit/getty/gen"
 )
 
-// DefaultUserAgent is the User-Agent sent unless WithUserAgent is given.
+// DefaultUserAgent is the library's product name in the User-Agent it
+// sends: "gettykit-getty-go/v1.2.3", with the module version the program
+// was built with (from its build information; the bare name when that
+// does not say). WithUserAgent puts an application's own token before it.
 const DefaultUserAgent = "gettykit-getty-go"
 
 // Client calls the Getty Images download API. Create one with New and reuse
@@ -57,11 +60,8 @@ func New(opts ...Option) (*Client, error) {
 	}
 	c := &Client{
 		apiKey:    cfg.apiKey,
-		userAgent: cfg.userAgent,
+		userAgent: userAgent(cfg.userAgent, moduleVersion()),
 		retry:     cfg.retry.withDefaults(),
-	}
-	if c.userAgent == "" {
-		c.userAgent = DefaultUserAgent
 	}
 	c.base = cfg.baseURL
 	if c.base == nil {

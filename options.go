@@ -198,7 +198,10 @@ func WithRetry(p RetryPolicy) Option {
 	}
 }
 
-// WithUserAgent sets the User-Agent header sent on every request.
+// WithUserAgent names the application in the User-Agent header sent on
+// every request: ua ("myapp/1.0") comes first, followed by the library's
+// own token, so that the header reads "myapp/1.0 gettykit-getty-go/v1.2.3"
+// (see DefaultUserAgent).
 func WithUserAgent(ua string) Option {
 	return func(c *config) error {
 		if strings.TrimSpace(ua) == "" || hasCtl(ua) {

@@ -5,7 +5,6 @@ import (
 	"io"
 	"strings"
 	"sync"
-	"testing"
 )
 
 // Kind says how serious a [Finding] is.
@@ -175,13 +174,23 @@ func (r *Report) WriteTo(w io.Writer) (int64, error) {
 	return int64(n), err
 }
 
+// TB is the part of testing.TB that Check uses. *testing.T, *testing.B
+// and *testing.F satisfy it, and so does any logger of a program that
+// checks traffic outside a test. Taking it rather than testing.TB keeps
+// the testing package out of binaries that import contract.
+type TB interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Logf(format string, args ...any)
+}
+
 // Check fails t with a readable list of the report's violations, if there
-// are any, and logs its drift and what was not checked with t.Log without
+// are any, and logs its drift and what was not checked with t.Logf without
 // failing.
-func (r *Report) Check(t testing.TB) {
+func (r *Report) Check(t TB) {
 	t.Helper()
 	for _, f := range append(r.Drift(), r.NotChecked()...) {
-		t.Log(f.String())
+		t.Logf("%s", f.String())
 	}
 	if v := r.Violations(); len(v) > 0 {
 		var b strings.Builder
@@ -191,13 +200,13 @@ func (r *Report) Check(t testing.TB) {
 			b.WriteString(f.String())
 			b.WriteString("\n")
 		}
-		t.Error(b.String())
+		t.Errorf("%s", b.String())
 	}
 }
 
 // AssertNoViolations is r.Check(t): it fails t if r holds violations and
 // logs drift.
-func AssertNoViolations(t testing.TB, r *Report) {
+func AssertNoViolations(t TB, r *Report) {
 	t.Helper()
 	r.Check(t)
 }

@@ -169,22 +169,23 @@ func TestTransportEarlyCloseIsNotAViolation(t *testing.T) {
 	}
 }
 
-// recordingTB captures what Check reports.
+// recordingTB captures what Check reports. It is not a testing.TB: Check
+// takes the small contract.TB, which a program's own logger can satisfy.
 type recordingTB struct {
-	testing.TB
 	errors, logs []string
 }
 
-func (r *recordingTB) Helper()           {}
-func (r *recordingTB) Error(args ...any) { r.errors = append(r.errors, fmt.Sprint(args...)) }
-func (r *recordingTB) Log(args ...any)   { r.logs = append(r.logs, fmt.Sprint(args...)) }
+var _ contract.TB = (*recordingTB)(nil)
+
+func (r *recordingTB) Helper() {}
 func (r *recordingTB) Errorf(f string, args ...any) {
 	r.errors = append(r.errors, fmt.Sprintf(f, args...))
 }
+func (r *recordingTB) Logf(f string, args ...any) { r.logs = append(r.logs, fmt.Sprintf(f, args...)) }
 
 func TestCheck(t *testing.T) {
 	var r contract.Report
-	rec := &recordingTB{TB: t}
+	rec := &recordingTB{}
 	contract.AssertNoViolations(rec, &r)
 	if len(rec.errors)+len(rec.logs) != 0 {
 		t.Errorf("empty report: %v %v", rec.errors, rec.logs)
@@ -195,7 +196,7 @@ func TestCheck(t *testing.T) {
 		t.Errorf("drift only: errors %v logs %v", rec.errors, rec.logs)
 	}
 	r.Add(contract.Finding{Kind: contract.Violation, Operation: "downloadImage", Method: "POST", Path: "/v3/downloads/images/1", Status: 200, Pointer: "/uri", Message: "not an absolute URI"})
-	rec = &recordingTB{TB: t}
+	rec = &recordingTB{}
 	r.Check(rec)
 	want := "contract: 1 violation(s) of the spec:\n  violation: downloadImage POST /v3/downloads/images/1 -> 200 at /uri: not an absolute URI\n"
 	if len(rec.errors) != 1 || rec.errors[0] != want {

@@ -36,6 +36,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gettykit/getty"
 	"github.com/gettykit/getty/contract"
 	"github.com/gettykit/getty/gen"
 )
@@ -273,6 +274,25 @@ func (s *Server) Client() *http.Client {
 		return nil
 	}
 	return s.ts.Client()
+}
+
+// ClientOptions returns the options that point a getty client at the
+// server, with the demo credentials it accepts: WithAPIKey(APIKey),
+// WithClientSecret(ClientSecret), WithBaseURL(URL) and WithTokenURL(URL +
+// "/oauth2/token"). Call it after Start; add options after them:
+//
+//	c, err := getty.New(append(srv.ClientOptions(), getty.WithTransport(tr))...)
+//
+// (gettytest imports the getty package, as net/http/httptest imports
+// net/http: getty's own in-package tests cannot use it and are written in
+// package getty_test instead.)
+func (s *Server) ClientOptions() []getty.Option {
+	return []getty.Option{
+		getty.WithAPIKey(APIKey),
+		getty.WithClientSecret(ClientSecret),
+		getty.WithBaseURL(s.URL),
+		getty.WithTokenURL(s.URL + "/oauth2/token"),
+	}
 }
 
 // Handler returns the fake API as an http.Handler, to be served another
