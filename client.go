@@ -367,8 +367,17 @@ func joinCtx(ctxErr, last error) error {
 	if last == nil {
 		return ctxErr
 	}
-	return fmt.Errorf("%w (last error: %w)", ctxErr, last)
+	return &lastError{ctxErr: ctxErr, last: last}
 }
+
+// lastError is a context error with the last failure before it.
+type lastError struct{ ctxErr, last error }
+
+// Error is message: a lastError is always wrapped (wrapf), which says
+// "getty: ".
+func (e *lastError) Error() string   { return e.message() }
+func (e *lastError) message() string { return text(e.ctxErr) + " (last error: " + text(e.last) + ")" }
+func (e *lastError) Unwrap() []error { return []error{e.ctxErr, e.last} }
 
 // drain reads a little of a discarded body so that the connection can be
 // reused, then closes it.

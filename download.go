@@ -283,7 +283,7 @@ func (r *lengthReader) Read(p []byte) (int, error) {
 	n, err := r.rc.Read(p)
 	r.n += int64(n)
 	if errors.Is(err, io.EOF) && r.want >= 0 && r.n != r.want {
-		return n, fmt.Errorf("getty: image body ended after %d of %d bytes: %w", r.n, r.want, io.ErrUnexpectedEOF)
+		return n, wrapf(io.ErrUnexpectedEOF, "image body ended after %d of %d bytes", r.n, r.want)
 	}
 	return n, err
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -82,6 +83,25 @@ func TestErrorsSayGettyOnce(t *testing.T) {
 			_, err := c.SaveImageTo(t.Context(), "123", &bytes.Buffer{}, nil)
 			return err
 		}, nil},
+		{"body shorter than its length", func(t *testing.T) error {
+			c, _ := saveSetup(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "image/jpeg")
+				_, _ = w.Write(jpeg)
+			}, WithTransport(lyingLength{next: http.DefaultTransport, delta: 10}))
+			_, err := c.SaveImage(t.Context(), "123", t.TempDir()+"/", nil)
+			return err
+		}, io.ErrUnexpectedEOF},
+		{"cancelled while retrying an API error", func(t *testing.T) error {
+			ctx, cancel := context.WithCancel(t.Context())
+			mux := http.NewServeMux()
+			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, http.StatusServiceUnavailable, map[string]string{"message": "busy"})
+				time.AfterFunc(20*time.Millisecond, cancel) // during the backoff
+			})
+			_, base := newAPI(t, mux)
+			_, err := newClient(t, base, WithToken(validToken()), WithRetry(RetryPolicy{MinBackoff: time.Second, MaxBackoff: time.Second})).ListDownloads(ctx, nil)
+			return err
+		}, context.Canceled},
 		{"file exists", func(t *testing.T) error {
 			c, _ := saveSetup(t, func(w http.ResponseWriter, r *http.Request) {})
 			dst := filepath.Join(t.TempDir(), "a.jpg")
@@ -150,6 +170,7 @@ func TestErrorsSayGettyOnce(t *testing.T) {
 				t.Fatal("no error")
 			}
 			msg := err.Error()
+			t.Log(msg)
 			if !strings.HasPrefix(msg, "getty: ") || strings.Count(msg, "getty:") != 1 {
 				t.Errorf("error says %q: want \"getty: \" once, at the start", msg)
 			}
