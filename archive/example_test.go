@@ -17,8 +17,7 @@ func ExampleSync() {
 	// account's premiumaccess product may download 5 more this period.
 	srv := gettytest.NewServer(gettytest.WithDownloads(12), gettytest.WithQuota(getty.ProductPremiumAccess, 5))
 	defer srv.Close()
-	c, err := getty.New(getty.WithAPIKey(gettytest.APIKey), getty.WithClientSecret(gettytest.ClientSecret),
-		getty.WithBaseURL(srv.URL), getty.WithTokenURL(srv.URL+"/oauth2/token"))
+	c, err := getty.New(srv.ClientOptions()...)
 	if err != nil {
 		log.Fatal(err)
 	}

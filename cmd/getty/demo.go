@@ -61,13 +61,7 @@ func (a *app) demo(ctx context.Context, dir string) error {
 	}
 	checked := contract.NewTransport(http.DefaultTransport, validator)
 	log := &exchangeLog{base: checked}
-	c, err := getty.New(
-		getty.WithAPIKey(gettytest.APIKey),
-		getty.WithClientSecret(gettytest.ClientSecret),
-		getty.WithBaseURL(fake.URL),
-		getty.WithTokenURL(fake.URL+"/oauth2/token"),
-		getty.WithTransport(log),
-	)
+	c, err := getty.New(append(fake.ClientOptions(), getty.WithTransport(log))...)
 	if err != nil {
 		return err
 	}

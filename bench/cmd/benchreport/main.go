@@ -236,8 +236,7 @@ type streamResult struct {
 func streaming(ctx context.Context, dir string, size int64, runs int) (streamResult, error) {
 	fake := gettytest.NewServer(gettytest.WithImageSize(size))
 	defer fake.Close()
-	c, err := getty.New(getty.WithAPIKey(gettytest.APIKey), getty.WithClientSecret(gettytest.ClientSecret),
-		getty.WithBaseURL(fake.URL), getty.WithTokenURL(fake.URL+"/oauth2/token"))
+	c, err := getty.New(fake.ClientOptions()...)
 	if err != nil {
 		return streamResult{}, err
 	}
