@@ -49,9 +49,9 @@ const (
 	MaxPageSize     = 100
 )
 
-// ErrRepeatedPage is returned by Downloads when the server answers a page
-// with the same entries as an earlier one, which would otherwise loop or
-// duplicate entries.
+// ErrRepeatedPage is returned by Downloads and DownloadPages when the
+// server answers a page with the same entries as an earlier one, which
+// would otherwise loop or duplicate entries.
 var ErrRepeatedPage = errors.New("getty: the server repeated a page")
 
 // ListOptions filters the download history. The zero value lists the API's
