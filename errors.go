@@ -68,20 +68,33 @@ type Code string
 
 // Getty's documented error codes.
 const (
-	InvalidParameterValue      Code = "InvalidParameterValue"
-	InvalidPage                Code = "InvalidPage"
-	InvalidPageSize            Code = "InvalidPageSize"
-	MalformedRequest           Code = "MalformedRequest"
-	InvalidRequest             Code = "InvalidRequest"
-	NoAccessToProductType      Code = "NoAccessToProductType"
-	Forbidden                  Code = "Forbidden"
-	ImageNotFound              Code = "ImageNotFound"
-	ImageIDMustBeSpecified     Code = "ImageIdMustBeSpecified"
-	FileDownloadSizeNotFound   Code = "FileDownloadSizeNotFound"
-	OverageLimitReached        Code = "OverageLimitReached"
-	UserTokenRequired          Code = "UserTokenRequired"
+	// 400: a parameter, page or page size the API does not take, or a
+	// request it cannot read.
+	InvalidParameterValue Code = "InvalidParameterValue"
+	InvalidPage           Code = "InvalidPage"
+	InvalidPageSize       Code = "InvalidPageSize"
+	MalformedRequest      Code = "MalformedRequest"
+	InvalidRequest        Code = "InvalidRequest"
+	// 400: the download request names no image.
+	ImageIDMustBeSpecified Code = "ImageIdMustBeSpecified"
+	// 403: the account has no access to the product type asked for, or
+	// to the request.
+	NoAccessToProductType Code = "NoAccessToProductType"
+	Forbidden             Code = "Forbidden"
+	// 403: the product's periodic download limit is reached (also
+	// ErrQuotaExhausted).
+	OverageLimitReached Code = "OverageLimitReached"
+	// The request needs a token that carries a user, "Security token
+	// must contain a user." (also ErrUserTokenRequired).
+	UserTokenRequired Code = "UserTokenRequired"
+	// The request needs an access token, not an API key alone.
 	AuthorizationTokenRequired Code = "AuthorizationTokenRequired"
-	SystemError                Code = "SystemError"
+	// 404: no such image (also ErrNotFound), or no file of the height
+	// asked for.
+	ImageNotFound            Code = "ImageNotFound"
+	FileDownloadSizeNotFound Code = "FileDownloadSizeNotFound"
+	// 500: a failure on Getty's side.
+	SystemError Code = "SystemError"
 )
 
 // Error makes a Code a target for errors.Is. It is the code itself, so
