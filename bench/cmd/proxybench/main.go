@@ -16,7 +16,9 @@
 //     request (so that load from the rest of the machine falls on all three
 //     alike); the added latency is a proxy's p50 (p99) minus the fake's p50
 //     (p99) in the same round, and its verdict is the median over rounds
-//     (a difference of quantiles is not only ever raised by load);
+//     (a difference of quantiles is not only ever raised by load). A plain
+//     httputil.ReverseProxy in its own process (this command with
+//     -plain-proxy), measured alike, separates the hop from the validation;
 //   - throughput with -clients concurrent clients for -duration: pages per
 //     second; the ratio is ours / Prism's in the same round.
 //
@@ -40,6 +42,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/exec"
@@ -69,12 +72,44 @@ var (
 	size     = flag.Int64("size", 1<<30, "bytes of the image streamed through our proxy for peak memory")
 	small    = flag.Int64("small", 64<<20, "bytes of the smaller image it is compared with")
 	strict   = flag.Bool("strict", false, "exit with status 1 when a target is missed")
+	plain    = flag.String("plain-proxy", "", "serve a plain httputil.ReverseProxy to `URL` on a loopback port (run by proxybench itself)")
 )
+
+// plainProxy is the hop without validation: the same net/http reverse proxy
+// as the contract proxy's (a transport keeping 64 idle connections per
+// host, flushing every write), no judging, in its own process.
+func plainProxy(upstream string) error {
+	u, err := url.Parse(upstream)
+	if err != nil {
+		return err
+	}
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.DisableCompression = true
+	base.MaxIdleConnsPerHost = 64
+	rp := &httputil.ReverseProxy{
+		Rewrite:       func(pr *httputil.ProxyRequest) { pr.SetURL(u) },
+		Transport:     base,
+		FlushInterval: -1,
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("plain proxy listening on http://%s\n", ln.Addr())
+	return http.Serve(ln, rp)
+}
 
 func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, "proxybench: "+format+"\n", args...) }
 
 func proxybench() int {
 	flag.Parse()
+	if *plain != "" {
+		if err := plainProxy(*plain); err != nil {
+			fmt.Fprintln(os.Stderr, "proxybench:", err)
+			return 2
+		}
+		return 0
+	}
 	if err := runAll(); err != nil {
 		fmt.Fprintln(os.Stderr, "proxybench:", err)
 		return 2
@@ -317,7 +352,16 @@ func runAll() error {
 		return fmt.Errorf("contract proxy: %w", err)
 	}
 	defer ours.stop()
-	targets := []target{{"fake", fake.url}, {"ours", ours.url}}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	hop, err := start(ctx, urlAfter("listening on "), self, "-plain-proxy", fake.url)
+	if err != nil {
+		return fmt.Errorf("plain proxy: %w", err)
+	}
+	defer hop.stop()
+	targets := []target{{"fake", fake.url}, {"plain", hop.url}, {"ours", ours.url}}
 
 	prismVersion := ""
 	if _, err := os.Stat(*prismBin); err != nil {
@@ -424,6 +468,8 @@ func runAll() error {
 	}
 	p50 := func(r roundResult) map[string]time.Duration { return r.p50 }
 	p99 := func(r roundResult) map[string]time.Duration { return r.p99 }
+	lat("1 client: added p50, plain reverse proxy − fake", "plain", p50, 0)
+	lat("1 client: added p99, plain reverse proxy − fake", "plain", p99, 0)
 	lat("1 client: added p50, ours − fake", "ours", p50, 0)
 	lat("1 client: added p99, ours − fake", "ours", p99, 1)
 	lat("1 client: added p50, Prism − fake", "prism", p50, 0)
@@ -457,8 +503,9 @@ func runAll() error {
 	}
 	ratio(fmt.Sprintf("%d clients: throughput ours / Prism", *clients), "ours", "prism", 5)
 	ratio(fmt.Sprintf("%d clients: throughput ours / fake alone", *clients), "ours", "fake", 0)
+	ratio(fmt.Sprintf("%d clients: throughput ours / plain reverse proxy", *clients), "ours", "plain", 0)
 	ratio(fmt.Sprintf("%d clients: throughput Prism / fake alone", *clients), "prism", "fake", 0)
-	for _, name := range []string{"fake", "ours", "prism"} {
+	for _, name := range []string{"fake", "plain", "ours", "prism"} {
 		if !has(name) {
 			continue
 		}
@@ -508,7 +555,7 @@ func proxyRSS(ctx context.Context, bin string, size int64) (int64, error) {
 
 func fmtRates(m map[string]float64) string {
 	var parts []string
-	for _, k := range []string{"fake", "ours", "prism"} {
+	for _, k := range []string{"fake", "plain", "ours", "prism"} {
 		if v, ok := m[k]; ok {
 			parts = append(parts, fmt.Sprintf("%s %.0f", k, v))
 		}
