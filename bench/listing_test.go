@@ -28,21 +28,21 @@ func listSize() int {
 
 // listOptions lists the whole seeded history: every user's downloads, in
 // a window that holds them all, 100 to a page.
-func listOptions(prefetch int) *getty.ListOptions {
+func listOptions() *getty.ListOptions {
 	return &getty.ListOptions{
 		DateFrom:         gettytest.DefaultNow.AddDate(-3, 0, 0),
 		DateTo:           gettytest.DefaultNow,
 		CompanyDownloads: true,
 		PageSize:         getty.MaxPageSize,
-		Prefetch:         prefetch,
 	}
 }
 
-// listIDs runs the iterator to the end and returns the ids in order.
-func listIDs(tb testing.TB, c *getty.Client, opts *getty.ListOptions) []string {
+// listIDs runs the iterator over listOptions to the end, with prefetch
+// pages in flight, and returns the ids in order.
+func listIDs(tb testing.TB, c *getty.Client, prefetch int) []string {
 	tb.Helper()
 	var ids []string
-	for d, err := range c.Downloads(tb.Context(), opts) {
+	for d, err := range c.Downloads(tb.Context(), listOptions(), getty.WithPrefetch(prefetch)) {
 		if err != nil {
 			tb.Fatalf("after %d entries: %v", len(ids), err)
 		}
@@ -73,8 +73,8 @@ func TestListingPrefetchSameResultsInOrder(t *testing.T) {
 	if len(want) != listDownloads {
 		t.Fatalf("the fake holds %d downloads, want %d", len(want), listDownloads)
 	}
-	seq := listIDs(t, c, listOptions(0))
-	pre := listIDs(t, c, listOptions(listPrefetch))
+	seq := listIDs(t, c, 0)
+	pre := listIDs(t, c, listPrefetch)
 	if !slices.Equal(seq, want) {
 		t.Fatalf("sequential listing: %d entries, not the history in order", len(seq))
 	}
@@ -88,7 +88,7 @@ func TestListingPrefetchNeverExceedsBound(t *testing.T) {
 		t.Run(fmt.Sprintf("prefetch=%d", n), func(t *testing.T) {
 			srv, m, _ := meteredFake(t, 0, gettytest.WithDownloads(listDownloads), gettytest.WithLatency(gettytest.OpListDownloads, 5*time.Millisecond))
 			c := fakeClient(t, srv.URL)
-			if ids := listIDs(t, c, listOptions(n)); len(ids) != listDownloads {
+			if ids := listIDs(t, c, n); len(ids) != listDownloads {
 				t.Fatalf("%d entries, want %d", len(ids), listDownloads)
 			}
 			s := m.stats()
@@ -113,7 +113,7 @@ func TestListingPrefetchSlowsDownWhenThrottled(t *testing.T) {
 	const limit = 2
 	srv, m, fake := meteredFake(t, limit, gettytest.WithDownloads(listDownloads), gettytest.WithLatency(gettytest.OpListDownloads, 5*time.Millisecond))
 	c := fakeClient(t, srv.URL, fastRetry)
-	ids := listIDs(t, c, listOptions(listPrefetch))
+	ids := listIDs(t, c, listPrefetch)
 	if !slices.Equal(ids, historyIDs(fake)) {
 		t.Fatalf("throttled listing: %d entries, not the history in order", len(ids))
 	}
@@ -144,10 +144,10 @@ func BenchmarkListAll(b *testing.B) {
 			n := listSize()
 			srv, m, _ := meteredFake(b, 0, gettytest.WithDownloads(n), gettytest.WithLatency(gettytest.OpListDownloads, listLatency))
 			c := fakeClient(b, srv.URL)
-			listIDs(b, c, listOptions(prefetch)) // token and connections
+			listIDs(b, c, prefetch) // token and connections
 			m.reset()
 			for b.Loop() {
-				if ids := listIDs(b, c, listOptions(prefetch)); len(ids) != n {
+				if ids := listIDs(b, c, prefetch); len(ids) != n {
 					b.Fatalf("%d entries, want %d", len(ids), n)
 				}
 			}
@@ -168,7 +168,7 @@ func BenchmarkListThrottled(b *testing.B) {
 	c := fakeClient(b, srv.URL)
 	m.reset()
 	for b.Loop() {
-		if ids := listIDs(b, c, listOptions(listPrefetch)); len(ids) != n {
+		if ids := listIDs(b, c, listPrefetch); len(ids) != n {
 			b.Fatalf("%d entries, want %d", len(ids), n)
 		}
 	}

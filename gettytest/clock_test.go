@@ -70,6 +70,7 @@ func TestDefaultClockIsReal(t *testing.T) {
 	if n, _ := countDownloads(t, c, nil); n != 200 {
 		t.Errorf("Downloads(nil): %d downloads, want the user's 200", n)
 	}
+	//lint:ignore SA1019 the deprecated field keeps working: this checks it too
 	if n, _ := countDownloads(t, c, &getty.ListOptions{CompanyDownloads: true, Prefetch: 4}); n != 250 {
 		t.Errorf("Downloads(CompanyDownloads): %d downloads, want 250", n)
 	}
