@@ -163,7 +163,12 @@ func downloadLocation(resp *http.Response) (*url.URL, error) {
 	default:
 		return nil, newAPIError(resp)
 	}
+	// A Location may be relative to the request; the {uri} of a 200 must be
+	// absolute, or a missing or empty one would resolve to the API's own URL.
 	u, err := resp.Request.URL.Parse(raw)
+	if resp.StatusCode == http.StatusOK && err == nil {
+		u, err = url.Parse(raw)
+	}
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("getty: the server returned an unusable download URI %q", snippet(raw, 80))
 	}

@@ -79,8 +79,11 @@ func (t *deadlineTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		})
 	}
 	resp, err := t.next.RoundTrip(req.WithContext(ctx))
-	if timer != nil {
-		timer.Stop()
+	if timer != nil && !timer.Stop() && err == nil {
+		// The timer fired as the headers arrived: the request is
+		// cancelled, so its body could not be read.
+		resp.Body.Close()
+		err = context.Cause(ctx)
 	}
 	if err != nil {
 		cause := context.Cause(ctx)
