@@ -9,5 +9,5 @@ if ! command -v npm >/dev/null 2>&1; then
 	echo "bench/prism.sh: npm not found: install Node.js 18 or later to benchmark against Prism" >&2
 	exit 1
 fi
-npm install --prefix bench/prism --no-audit --no-fund @stoplight/prism-cli@5
+npm ci --prefix bench/prism --no-audit --no-fund
 bench/prism/node_modules/.bin/prism --version

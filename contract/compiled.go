@@ -18,7 +18,7 @@ import (
 // and the drift walk (walkDrift) would:
 //
 //   - Schemas using a keyword it does not handle (allOf, oneOf, anyOf, not,
-//     writeOnly, uniqueItems, minItems, minProperties, OpenAPI 3.1
+//     writeOnly, uniqueItems, minProperties, OpenAPI 3.1
 //     keywords...) are not compiled; their bodies take the general path.
 //   - A scalar constrained by more than its type and format (enum, pattern,
 //     lengths, bounds) is handed to kin-openapi's VisitJSON, alone.
@@ -187,8 +187,11 @@ func (c *compiler) build(s *openapi3.Schema) (*node, bool) {
 		n.maxItems = *s.MaxItems
 	}
 	if s.Items != nil {
+		if s.Items.Value == nil {
+			return nil, false
+		}
 		items, ok := c.compile(s.Items.Value)
-		if s.Items.Value == nil || !ok {
+		if !ok {
 			return nil, false
 		}
 		n.items = items
@@ -225,8 +228,11 @@ func (c *compiler) build(s *openapi3.Schema) (*node, bool) {
 		return nil, false
 	}
 	if ap := s.AdditionalProperties; ap.Schema != nil {
+		if ap.Schema.Value == nil {
+			return nil, false
+		}
 		extra, ok := c.compile(ap.Schema.Value)
-		if ap.Schema.Value == nil || !ok {
+		if !ok {
 			return nil, false
 		}
 		n.extra = extra

@@ -221,7 +221,7 @@ func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error)
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		return // the client left; nobody to answer
 	}
-	p.logf("contract proxy: %s %s: %v", r.Method, r.URL.Redacted(), err)
+	p.logf("contract proxy: %s %s: %v", r.Method, ScrubURL(r.URL.String()), err)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusBadGateway)
 	fmt.Fprintf(w, "contract proxy: no response from the upstream: %v\n", err)

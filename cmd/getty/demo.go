@@ -125,7 +125,7 @@ func (a *app) demo(ctx context.Context, dir string) error {
 		fmt.Fprintf(out, "   %s\n", f)
 	}
 	if v := report.Violations(); len(v) > 0 {
-		return &violationsError{violations: len(v), files: 1}
+		return &violationsError{violations: len(v), files: 0} // live traffic, no file
 	}
 	return nil
 }

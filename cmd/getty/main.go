@@ -28,7 +28,8 @@
 // Exit status: 0 success; 1 failure (API, network or file error); 2 bad
 // usage; 3 missing or rejected credentials, or a user token required; 4
 // download quota exhausted; 5 contract violations found; 130 interrupted
-// (SIGINT or SIGTERM) before the command finished.
+// (SIGINT or SIGTERM) before the command finished; for
+// `contract proxy -- COMMAND`, the command's own status when it fails.
 package main
 
 import (
@@ -87,7 +88,8 @@ type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	isTerminal     func(io.Writer) bool
-	// ready, if set, receives the fake server's URL once it listens.
+	// ready, if set, receives the URL of a server command (fake-server,
+	// contract proxy) once it listens.
 	ready func(url string)
 
 	global globalFlags

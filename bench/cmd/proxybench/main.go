@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command proxybench measures the validating proxy (`getty contract proxy`)
 // side by side with Prism 5's validation proxy (`prism proxy --errors`),
 // both validating against spec/openapi.yaml in front of `getty fake-server`
