@@ -10,6 +10,7 @@ import (
 	"net/http/httptrace"
 	"net/textproto"
 	"net/url"
+	"os"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -40,6 +41,9 @@ type Client struct {
 
 	// wrapFile, when set (tests only), wraps the file SaveImage writes to.
 	wrapFile func(io.Writer) io.Writer
+	// syncFile, when set (tests only), replaces (*os.File).Sync for the
+	// files and directories SaveImage makes durable.
+	syncFile func(*os.File) error
 }
 
 // New returns a Client configured by opts. WithAPIKey is required; the

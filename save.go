@@ -119,7 +119,7 @@ func (c *Client) SaveImage(ctx context.Context, id, dst string, opts *SaveOption
 	if err != nil {
 		return nil, err
 	}
-	if err := tmp.Sync(); err != nil {
+	if err := c.sync(tmp); err != nil {
 		return nil, fmt.Errorf("getty: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
@@ -129,7 +129,7 @@ func (c *Client) SaveImage(ctx context.Context, id, dst string, opts *SaveOption
 		return nil, err
 	}
 	committed = true
-	syncDir(dir)
+	c.syncDir(dir)
 	return &SavedImage{Path: final, Filename: img.Filename, Size: n, ContentType: img.ContentType, URL: img.URL}, nil
 }
 
@@ -323,10 +323,18 @@ func commit(tmp, final string, overwrite bool) error {
 	return nil
 }
 
+// sync flushes f to stable storage.
+func (c *Client) sync(f *os.File) error {
+	if c.syncFile != nil {
+		return c.syncFile(f)
+	}
+	return f.Sync()
+}
+
 // syncDir makes the rename durable where the platform allows it.
-func syncDir(dir string) {
+func (c *Client) syncDir(dir string) {
 	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
+		_ = c.sync(d)
 		_ = d.Close()
 	}
 }
