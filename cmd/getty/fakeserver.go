@@ -28,7 +28,7 @@ credentials (they are public test values, not secrets). Interrupted, it stops
 and exits 0. --timeout applies only when given.`,
 		Args:              noArgs,
 		ValidArgsFunction: cobra.NoFileCompletions,
-		Annotations:       map[string]string{annotServer: ""},
+		Annotations:       map[string]string{annotLongRunning: ""},
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&addr, "addr", "127.0.0.1:0", "loopback address to listen on (port 0 picks a free port)")

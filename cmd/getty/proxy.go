@@ -75,7 +75,7 @@ func (a *app) newProxyCmd() *cobra.Command {
 			return nil
 		},
 		ValidArgsFunction: cobra.NoFileCompletions,
-		Annotations:       map[string]string{annotServer: ""},
+		Annotations:       map[string]string{annotLongRunning: ""},
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&o.upstream, "upstream", "", "`URL` of the API to forward to (required)")

@@ -12,9 +12,11 @@ import (
 
 // Annotations of commands.
 const (
-	// annotServer marks a command that runs until it is interrupted, such
-	// as fake-server: --timeout applies to it only when given explicitly.
-	annotServer = "getty/server"
+	// annotLongRunning marks a command that may rightly run for hours: a
+	// server that runs until it is interrupted (fake-server, contract
+	// proxy) or a long job (downloads sync). --timeout applies to it only
+	// when given explicitly.
+	annotLongRunning = "getty/long-running"
 	// annotIDs marks a command whose arguments are image ids: an unknown
 	// short flag such as -5 is explained as not being an id.
 	annotIDs = "getty/ids"
@@ -50,8 +52,10 @@ interrupted.`
 //     cmd.Context(), which carries --timeout and is cancelled by SIGINT and
 //     SIGTERM; write to a.stdout and a.stderr. Arguments after "--" are in
 //     args from cmd.ArgsLenAtDash() on. A command that runs until it is
-//     interrupted (a server) sets Annotations[annotServer] and returns nil
-//     when cmd.Context() ends, so that it exits 0, not 130.
+//     interrupted (a server) returns nil when cmd.Context() ends, so that
+//     it exits 0, not 130; it, and any command that may rightly run for
+//     hours, sets Annotations[annotLongRunning] so that --timeout applies
+//     only when given.
 //  2. Add it to the AddCommand calls below, under its parent: a
 //     subcommand of downloads or contract goes into that group's list.
 //  3. Return a usageError (usageErrorf) for a mistake on the command line
@@ -137,9 +141,8 @@ func (a *app) wrapRunE(c *cobra.Command) {
 			return err
 		}
 		ctx := cmd.Context()
-		// A server runs until it is interrupted: --timeout applies to it
-		// only when given.
-		_, server := cmd.Annotations[annotServer]
+		// A long-running command: --timeout applies to it only when given.
+		_, server := cmd.Annotations[annotLongRunning]
 		if a.global.timeout > 0 && (!server || a.root.PersistentFlags().Changed("timeout")) {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithTimeoutCause(ctx, a.global.timeout, errRunTimeout)

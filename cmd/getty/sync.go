@@ -65,7 +65,7 @@ func (a *app) newSyncCmd() *cobra.Command {
 		ValidArgsFunction: cobra.NoFileCompletions,
 		// Like a server, a sync runs as long as its work takes: the
 		// default --timeout would cut a large archive short.
-		Annotations: map[string]string{annotServer: ""},
+		Annotations: map[string]string{annotLongRunning: ""},
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&dir, "dir", "", "directory to mirror into, created when missing (required)")
