@@ -12,7 +12,8 @@
 //	go test -run '^$' -bench . -benchmem ./bench/...
 //
 // or `make bench`, which adds process-level figures (peak memory of the
-// command-line tool, 1 GiB streaming) and prints a table of ratios against
-// their targets; see BENCHMARKS.md. With -short the sizes shrink so that a
+// command-line tool, 1 GiB streaming) and the validating proxy's figures
+// against Prism 5 (package bench/proxyfig), and prints one table of ratios
+// against their targets; see BENCHMARKS.md. With -short the sizes shrink so that a
 // one-iteration run (-benchtime 1x) is a quick smoke test.
 package bench

@@ -17,11 +17,23 @@
 //     buffer of the client's size (bench.RawSave), best of -runs each;
 //   - the peak resident memory of the getty command downloading that image
 //     and a 64 MiB one, read from the child process's rusage;
+//   - the proxy figures (section 6; package bench/proxyfig, Linux only):
+//     `getty contract proxy`, a plain reverse proxy and Prism 5 (`prism
+//     proxy --errors`, installed under bench/prism by bench/prism.sh, `make
+//     prism`) in front of `getty fake-server`: added p50 and p99 latency
+//     with one client, throughput with 8 clients, and the proxy's peak
+//     resident memory streaming the large image and the 64 MiB one, over
+//     -proxy-rounds rounds; -proxy=false leaves them out. Without Prism its
+//     rows are missing, and those with a goal count as missed;
 //   - the time of a warm `go generate ./...`.
+//
+// The plain reverse proxy of section 6 runs in a process of its own:
+// benchreport starts itself again (os.Executable) with -plain-proxy URL,
+// which serves proxyfig.ServePlainProxy instead of measuring.
 //
 // Temporary files go to a temporary directory, removed at the end. The exit
 // status is 0 unless a step fails to run, or -strict is given and a target
-// is missed.
+// is missed (a missing figure with a goal included).
 package main
 
 import (
@@ -46,6 +58,7 @@ import (
 
 	"github.com/gettykit/getty"
 	"github.com/gettykit/getty/bench"
+	"github.com/gettykit/getty/bench/proxyfig"
 	"github.com/gettykit/getty/gettytest"
 )
 
@@ -60,12 +73,25 @@ func benchreport() (status int) {
 	var (
 		count     = flag.Int("count", 3, "runs of each Go benchmark (the best time or throughput is used)")
 		benchtime = flag.String("benchtime", "1s", "-benchtime of the Go benchmarks")
-		size      = flag.Int64("size", 1<<30, "bytes of the image streamed and downloaded by the command")
-		small     = flag.Int64("small", 64<<20, "bytes of the smaller image downloaded by the command")
+		size      = flag.Int64("size", 1<<30, "bytes of the image streamed, downloaded by the command and streamed through the proxy")
+		small     = flag.Int64("small", 64<<20, "bytes of the smaller image downloaded by the command and streamed through the proxy")
 		runs      = flag.Int("runs", 3, "runs of each side of the in-process streaming comparison (the best is used)")
 		strict    = flag.Bool("strict", false, "exit with status 1 when a target is missed")
+		proxy     = flag.Bool("proxy", true, "measure the proxy figures (section 6)")
+		pd        = proxyfig.DefaultOptions()
+		prism     = flag.String("prism", pd.Prism, "Prism 5 executable for the proxy figures (bench/prism.sh installs it)")
+		pRounds   = flag.Int("proxy-rounds", pd.Rounds, "rounds of the proxy figures (latency verdict on the median, throughput on the best)")
+		pDuration = flag.Duration("proxy-duration", pd.Duration, "time per target per round of the proxy throughput figure")
+		plain     = flag.String(proxyfig.PlainProxyFlag, "", "serve the plain reverse proxy to `URL` instead of measuring (run by benchreport itself)")
 	)
 	flag.Parse()
+	if *plain != "" {
+		if err := proxyfig.ServePlainProxy(*plain); err != nil {
+			fmt.Fprintln(os.Stderr, "benchreport:", err)
+			return 2
+		}
+		return 0
+	}
 	log := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "benchreport: "+format+"\n", args...) }
 	fail := func(err error) { panic(errExit{err}) }
 	defer func() {
@@ -125,6 +151,33 @@ func benchreport() (status int) {
 		fail(fmt.Errorf("command, %s: %w", mib(*size), err))
 	}
 	rep.rssRows(*size, *small, rssLarge, rssSmall)
+
+	if *proxy {
+		log("proxy figures: our proxy, a plain reverse proxy and Prism in front of getty fake-server (rounds: %d)", *pRounds)
+		self, err := os.Executable()
+		if err != nil {
+			fail(fmt.Errorf("proxy figures: %w", err))
+		}
+		res, err := proxyfig.Run(ctx, proxyfig.Options{
+			Getty:      bin,
+			PlainProxy: []string{self, "-" + proxyfig.PlainProxyFlag},
+			Prism:      *prism,
+			Rounds:     *pRounds,
+			Duration:   *pDuration,
+			Size:       *size,
+			Small:      *small,
+			Log:        log,
+		})
+		switch {
+		case errors.Is(err, errors.ErrUnsupported):
+			log("%v: the proxy rows are missing", err)
+		case err != nil:
+			fail(fmt.Errorf("proxy figures: %w", err))
+		}
+		rep.proxyRows(res)
+	} else {
+		log("proxy figures left out (-proxy=false)")
+	}
 
 	log("warm go generate ./...")
 	gen, err := generateTime(ctx)
@@ -374,6 +427,7 @@ type report struct {
 	rows         []row
 	met, missed  int
 	missingBench []string
+	notes        []string // printed under the table
 }
 
 func (r *report) add(rw row) {
@@ -534,5 +588,11 @@ func (r *report) print(w io.Writer) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", rw.target, rw.measured, ratio, rw.goal, rw.result)
 	}
 	tw.Flush()
+	if len(r.notes) > 0 {
+		fmt.Fprintln(w)
+	}
+	for _, n := range r.notes {
+		fmt.Fprintln(w, n)
+	}
 	fmt.Fprintf(w, "\n%d targets met, %d missed\n", r.met, r.missed)
 }
