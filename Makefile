@@ -63,24 +63,32 @@ check-oldest-go:
 	GOTOOLCHAIN=$(OLDEST_GO) $(GO) build ./...
 	GOTOOLCHAIN=$(OLDEST_GO) $(GO) test -short -count=1 . ./spec ./archive ./gettytest ./contract
 
-## bench: benchmarks against baselines, peak memory of the command, warm go generate; prints a
-## table of ratios against the targets (see BENCHMARKS.md)
-bench:
+# npm writes node_modules/.package-lock.json at the end of an install: bench, bench-strict and
+# bench-prism install Prism only when that is missing or older than the lockfile.
+PRISM_INSTALLED := bench/prism/node_modules/.package-lock.json
+$(PRISM_INSTALLED): bench/prism/package-lock.json
+	./bench/prism.sh
+
+## bench: benchmarks against baselines, peak memory of the command, the validating proxy against
+## Prism 5 and a plain reverse proxy, warm go generate; prints one table of ratios against the
+## targets (see BENCHMARKS.md). Installs Prism first when it is missing or its lockfile changed
+bench: $(PRISM_INSTALLED)
 	$(GO) run ./bench/cmd/benchreport
 
-## bench-strict: the same table, exiting non-zero when a target is missed (benchreport -strict),
-## then the proxy figures against Prism (proxybench -strict; installs Prism first). Not in make test
-bench-strict: prism
+## bench-strict: the same run and table, exiting non-zero when a target is missed, a missing
+## figure with a goal included (benchreport -strict). Not in make test
+bench-strict: $(PRISM_INSTALLED)
 	$(GO) run ./bench/cmd/benchreport -strict
-	$(GO) run ./bench/cmd/proxybench -strict
 
-## prism: install Prism 5 (@stoplight/prism-cli) under bench/prism with npm, for bench-prism
+## prism: install Prism 5 (@stoplight/prism-cli, the pinned bench/prism/package-lock.json) under
+## bench/prism with npm (bench/prism.sh), for the proxy figures of bench, bench-strict, bench-prism
 prism:
 	./bench/prism.sh
 
-## bench-prism: the validating proxy side by side with Prism 5's (both in front of getty
-## fake-server on loopback): added latency with one client, throughput with 8, peak memory
-bench-prism: prism
+## bench-prism: the proxy figures alone (section 6 of make bench's table, plus pages per second
+## and ratios to the fake for scale): getty contract proxy, a plain reverse proxy and Prism 5 in
+## front of getty fake-server on loopback (go run ./bench/cmd/proxybench)
+bench-prism: $(PRISM_INSTALLED)
 	$(GO) run ./bench/cmd/proxybench
 
 ## contract: only the contract suite, replayed from the committed cassettes (offline);
