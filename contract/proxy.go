@@ -12,49 +12,56 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/getkin/kin-openapi/routers"
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 )
 
 // Proxy is a reverse proxy that judges the traffic of any client against
 // the spec: point the client at it instead of the API, in any language. It
 // forwards every request to its upstream and every response back to the
-// client as they come, and validates each exchange on the way with a
+// client as they come, and judges each exchange with the checks of a
 // [Transport], as the Go tests of this module do: violations, drift, and
 // the bytes and length of binary files.
 //
-//   - Bodies stream. An image is checked as it passes and never held in
-//     memory (only a [Recorder] keeps a copy, up to the validator's size
-//     limit); a JSON response of the API is read whole to be validated,
-//     as the Transport does, and then sent on.
+//   - Judging is off the client's path. Bodies stream to the client as
+//     they come from the upstream; the proxy keeps a copy of an API
+//     response's body (up to the validator's size limit) and validates it
+//     once the client has it, while the client goes on. An image is
+//     checked as it passes and never held in memory (only a [Recorder]
+//     keeps a copy of a body, up to the size limit).
 //   - Redirects are never followed: a 303 and its Location reach the client
 //     untouched, and the file it names is seen only if the client fetches
 //     it through the proxy too.
 //   - Requests go upstream as the client sent them, with the upstream's
 //     host, the usual hop-by-hop headers of a proxy removed, and one
 //     change: encodings the proxy cannot decode to validate (br, zstd) are
-//     dropped from Accept-Encoding. A gzip or deflate response is validated
-//     decoded and reaches the client as the upstream sent it.
+//     dropped from Accept-Encoding. A gzip or deflate response reaches the
+//     client as the upstream sent it and is validated decoded.
 //
-// Each exchange ends when its response body has been sent (or the client
-// or the upstream gave up); OnExchange then gets it with its findings.
-// Exchanges that got a response are numbered from 0 in the order they end,
-// which is their order in the recording. A request the upstream did not
-// answer gets 502 Bad Gateway and is reported with Exchange.Err.
+// An exchange ends when its response body has been sent (or the client or
+// the upstream gave up). It is then judged, and OnExchange gets it with its
+// findings. Exchanges that got a response are numbered from 0 in the order
+// they end, which is their order in the recording. A request the upstream
+// did not answer gets 502 Bad Gateway and is reported with Exchange.Err.
+// If the client leaves before an API response's body has ended, the body
+// is not validated: the exchange gets a [NotChecked] finding instead.
 //
-// Set the fields before the Proxy serves its first request. A Proxy is safe
-// for concurrent use.
+// Set the fields before the Proxy serves its first request, and call
+// [Proxy.Wait] after serving stops, before reading the Report or closing
+// the Recorder. A Proxy is safe for concurrent use.
 type Proxy struct {
 	// Transport sends requests upstream; nil means a transport like
 	// http.DefaultTransport that keeps more idle connections per host and
 	// never asks for compression itself. It must not follow redirects
 	// (no http.RoundTripper does).
 	Transport http.RoundTripper
-	// OnExchange, if not nil, is called as each exchange ends, one call at
-	// a time, in the order of the exchanges' indexes.
+	// OnExchange, if not nil, is called once each exchange has ended and
+	// been judged, one call at a time, in the order the exchanges ended.
 	OnExchange func(Exchange)
 	// Recorder, if not nil, records every exchange that got a response,
 	// and the findings are labelled with its path and the exchange's
@@ -70,9 +77,21 @@ type Proxy struct {
 	rp       *httputil.ReverseProxy
 	base     *http.Transport
 	report   Report
+	// judging bounds the exchanges judged at once: an exchange that ends
+	// while it is full waits, so memory stays bounded when judging falls
+	// behind the traffic.
+	judging chan struct{}
 
-	mu   sync.Mutex // serializes the end of exchanges
-	next int
+	mu      sync.Mutex // guards the counts below
+	idle    sync.Cond  // signalled when pending drops to 0
+	pending int        // exchanges begun and not yet reported
+	ended   int        // exchanges ended: the next one's place in line
+	next    int        // exchanges with a response ended: the next one's Index
+	done    int        // exchanges with a response reported
+
+	rmu      sync.Mutex // serializes reporting, in the order exchanges ended
+	reported int        // place in line of the next exchange to report
+	judged   map[int]*exchange
 }
 
 // NewProxy returns a Proxy that forwards to upstream, an absolute http or
@@ -93,7 +112,12 @@ func NewProxy(upstream *url.URL, v *Validator) (*Proxy, error) {
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.DisableCompression = true // forward Accept-Encoding as the client sent it
 	base.MaxIdleConnsPerHost = 64
-	p := &Proxy{upstream: upstream, v: v, base: base}
+	p := &Proxy{
+		upstream: upstream, v: v, base: base,
+		judging: make(chan struct{}, 4*runtime.GOMAXPROCS(0)),
+		judged:  map[int]*exchange{},
+	}
+	p.idle.L = &p.mu
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(p.upstream)
@@ -116,14 +140,36 @@ func (w logWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// Report returns every finding of the exchanges that have ended.
+// Report returns every finding of the exchanges reported so far.
 func (p *Proxy) Report() *Report { return &p.report }
 
-// Exchanges returns how many exchanges that got a response have ended.
+// Exchanges returns how many exchanges that got a response have been
+// reported.
 func (p *Proxy) Exchanges() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.next
+	return p.done
+}
+
+// Wait blocks until every exchange the proxy has begun has ended and been
+// reported, or ctx is done. Call it after the server stops serving (after
+// http.Server.Shutdown, say): exchanges still coming in keep it waiting.
+func (p *Proxy) Wait(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.idle.Broadcast()
+	})
+	defer stop()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.pending > 0 {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("contract: %d exchange(s) of the proxy not reported: %w", p.pending, err)
+		}
+		p.idle.Wait()
+	}
+	return nil
 }
 
 // CloseIdleConnections closes the idle connections of the default
@@ -141,35 +187,53 @@ var buffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }
 func (bufferPool) Get() []byte  { return *buffers.Get().(*[]byte) }
 func (bufferPool) Put(b []byte) { buffers.Put(&b) }
 
-// exchange is what the proxy learns about one exchange as it goes.
+// exchange is what the proxy learns about one exchange as it goes, and
+// then what judging it found.
 type exchange struct {
-	start  time.Time
-	tr     *Transport
-	method string
-	path   string
-	status int
-	err    error
+	start    time.Time
+	duration time.Duration
+	method   string
+	path     string
+	status   int
+	err      error
+	seq      int // place in the order the exchanges ended
+	index    int // Exchange.Index
 
-	// For the recording, nil when not recording.
+	// What the checks of a Transport need, gathered on the way.
 	req      *http.Request // the request as sent upstream, body aside
-	reqBody  *capture
-	resp     *http.Response // the response as received, body aside
-	respBody *capture
-	// decoded is the body the validator saw decoded (gzip, deflate), nil
-	// when it saw the bytes as sent.
-	decoded *decodedBody
+	route    *routers.Route
+	params   map[string]string
+	early    []Finding // the route's
+	reqData  []byte    // an API call's request body, read before sending
+	reqOver  bool
+	reqErr   error
+	resp     *http.Response // status and headers as received, body aside
+	respBody *capture       // a copy of the body as sent; nil when not kept
+	binary   Report         // the streamed checks of a file
+	// compressed is the response's Content-Encoding when the proxy
+	// decodes the body to judge and record it (gzip, deflate); decoded is
+	// the body decoded, or decodeErr why it could not be.
+	compressed string
+	decoded    []byte
+	decodeErr  error
+
+	// The verdict.
+	findings []Finding
+	reqBody  *capture // the request's body, for the recording
 }
 
 type exchangeKey struct{}
 
-// ServeHTTP forwards a request upstream and its response back, judging
-// both.
+// ServeHTTP forwards a request upstream and its response back, then has
+// the exchange judged.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := &exchange{start: time.Now(), method: r.Method, path: r.URL.Path}
-	x.tr = NewTransport(&decoder{base: p.transport(), x: x}, p.v)
+	p.mu.Lock()
+	p.pending++
+	p.mu.Unlock()
 	// A copy error makes the ReverseProxy abort the response with a panic
-	// (http.ErrAbortHandler): the exchange is still reported.
-	defer p.finish(x)
+	// (http.ErrAbortHandler): the exchange is still judged and reported.
+	defer p.end(x)
 	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x)))
 }
 
@@ -180,33 +244,58 @@ func (p *Proxy) transport() http.RoundTripper {
 	return p.base
 }
 
+// roundTrip sends the request upstream and arranges for the exchange to
+// be judged: it routes the request and reads an API call's body (as a
+// Transport does), and keeps a copy of the response's status, headers and
+// body as they pass. Only a file's leading bytes are checked here, as
+// they stream.
 func (p *Proxy) roundTrip(req *http.Request) (*http.Response, error) {
 	x := req.Context().Value(exchangeKey{}).(*exchange)
 	x.method, x.path = req.Method, req.URL.Path
-	if p.Recorder != nil {
-		x.req = req.Clone(context.Background())
-		x.req.Body = nil
-		if req.Body != nil && req.Body != http.NoBody {
-			x.reqBody = &capture{rc: req.Body, limit: p.v.maxBody}
-			req.Body = x.reqBody
-		}
+	route, params, f := p.v.route(req)
+	if f != nil {
+		x.early = append(x.early, *f)
 	}
-	resp, err := x.tr.RoundTrip(req)
+	x.route, x.params = route, params
+	if route != nil {
+		x.reqData, x.reqOver, x.reqErr = requestBody(req, p.v.maxBody)
+	}
+	x.req = req.Clone(context.Background())
+	x.req.Body, x.req.GetBody = nil, nil
+	if p.Recorder != nil && req.Body != nil && req.Body != http.NoBody {
+		x.reqBody = &capture{rc: req.Body, limit: p.v.maxBody}
+		req.Body = x.reqBody
+	}
+	resp, err := p.transport().RoundTrip(req)
 	if err != nil {
 		return nil, err
 	}
-	if x.decoded != nil {
-		resp = x.decoded.unsent(resp)
-	}
 	x.status = resp.StatusCode
-	if p.Recorder != nil {
-		x.resp = &http.Response{Status: resp.Status, StatusCode: resp.StatusCode, Proto: resp.Proto,
-			ProtoMajor: resp.ProtoMajor, ProtoMinor: resp.ProtoMinor, Header: resp.Header.Clone(),
-			ContentLength: resp.ContentLength, TransferEncoding: resp.TransferEncoding}
-		x.respBody = &capture{rc: resp.Body, limit: p.v.maxBody}
-		if resp.Body == nil || resp.Body == http.NoBody {
-			x.respBody.eof = true
+	// The ReverseProxy removes hop-by-hop headers from resp.Header: the
+	// checks see them as received.
+	x.resp = &http.Response{Status: resp.Status, StatusCode: resp.StatusCode, Proto: resp.Proto,
+		ProtoMajor: resp.ProtoMajor, ProtoMinor: resp.ProtoMinor, Header: resp.Header.Clone(),
+		ContentLength: resp.ContentLength, TransferEncoding: resp.TransferEncoding, Request: x.req}
+	empty := resp.Body == nil || resp.Body == http.NoBody
+	ct := resp.Header.Get("Content-Type")
+	if enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); decodable(enc) && !empty && !isBinary(ct) {
+		x.compressed = enc
+	}
+	if route == nil && isBinary(ct) {
+		c := newBinaryCheck(x.req, x.resp)
+		if empty {
+			// Judged at once: there is nothing to stream.
+			x.binary.Add(c.finish(nil)...)
 		} else {
+			resp.Body = &checkedBody{rc: resp.Body, report: &x.binary, c: c}
+		}
+	}
+	if route != nil || p.Recorder != nil {
+		x.respBody = &capture{rc: resp.Body, limit: p.v.maxBody, eof: empty}
+		if !empty && resp.ContentLength > 0 && resp.ContentLength <= p.v.maxBody {
+			x.respBody.buf.Grow(int(resp.ContentLength)) // one allocation for the copy
+		}
+		if !empty {
 			resp.Body = x.respBody
 		}
 	}
@@ -235,30 +324,126 @@ func (p *Proxy) logf(format string, args ...any) {
 	}
 }
 
-// finish labels the exchange's findings, records it and reports it.
-func (p *Proxy) finish(x *exchange) {
-	ex := Exchange{Index: -1, Method: x.method, Path: x.path, Status: x.status, Duration: time.Since(x.start), Err: x.err}
+// end takes an exchange whose response has been sent, gives it its place
+// in line, and has it judged and reported on another goroutine: the
+// client's connection is free for its next request at once.
+func (p *Proxy) end(x *exchange) {
+	x.duration = time.Since(x.start)
+	p.judging <- struct{}{}
+	p.mu.Lock()
+	x.seq, x.index = p.ended, -1
+	p.ended++
+	if x.err == nil {
+		x.index = p.next
+		p.next++
+	}
+	p.mu.Unlock()
+	go func() {
+		x.findings = p.judge(x)
+		<-p.judging
+		p.deliver(x)
+	}()
+}
+
+// judge runs the checks of a Transport on what the exchange gathered, in
+// the order a Transport runs them: the route, the request, the response,
+// then a file's streamed checks.
+func (p *Proxy) judge(x *exchange) []Finding {
+	fs := x.early
+	if x.route != nil {
+		fs = append(fs, p.v.validateRequest(x.req, x.route, x.params, x.reqData, x.reqOver, x.reqErr)...)
+	}
+	if x.err != nil || x.resp == nil {
+		return fs
+	}
+	if x.compressed != "" && x.respBody.whole() {
+		x.decoded, x.decodeErr = decode(x.compressed, x.respBody.bytes(), p.v.maxBody)
+	}
+	if x.route != nil {
+		fs = append(fs, p.judgeResponse(x)...)
+	}
+	return append(fs, x.binary.Findings()...)
+}
+
+// judgeResponse validates an API call's response from the copy of its
+// body.
+func (p *Proxy) judgeResponse(x *exchange) []Finding {
+	c := x.respBody
+	c.mu.Lock()
+	data, over, eof, readErr := c.buf.Bytes(), c.over, c.eof, c.err
+	c.mu.Unlock()
+	if !eof && readErr == nil || errors.Is(readErr, context.Canceled) {
+		// The client left before the body ended: the upstream did nothing
+		// wrong, and the rest of the body was never read.
+		fs := p.v.validateResponse(x.req, x.resp, x.route, x.params, nil, false, nil, true)
+		return append(fs, Finding{Kind: NotChecked, Operation: x.route.Operation.OperationID,
+			Method: x.req.Method, Path: x.req.URL.Path, Status: x.resp.StatusCode,
+			Message: "the client closed the connection before the response body ended: status and headers checked only"})
+	}
+	resp := x.resp
+	if x.compressed != "" && !over && readErr == nil {
+		// The validator reads the body decoded, as the Transport of a
+		// client that asked for compression does.
+		cp := *resp
+		cp.Header = resp.Header.Clone()
+		cp.Header.Del("Content-Encoding")
+		cp.Header.Del("Content-Length")
+		cp.ContentLength, cp.Uncompressed = -1, true
+		resp, data = &cp, x.decoded
+		switch {
+		case errors.Is(x.decodeErr, errDecodedTooBig):
+			over = true
+		case x.decodeErr != nil:
+			// Worded as a Go client's Transport words it: the error of
+			// compress/gzip or compress/zlib.
+			readErr = x.decodeErr
+		}
+	}
+	return p.v.validateResponse(x.req, resp, x.route, x.params, data, over, readErr, false)
+}
+
+// deliver reports the exchanges judged so far in the order they ended:
+// labels their findings, records them and hands them to OnExchange.
+func (p *Proxy) deliver(x *exchange) {
+	p.rmu.Lock()
+	defer p.rmu.Unlock()
+	p.judged[x.seq] = x
+	for {
+		x, ok := p.judged[p.reported]
+		if !ok {
+			return
+		}
+		delete(p.judged, p.reported)
+		p.reported++
+		p.report1(x)
+		p.mu.Lock()
+		if x.index >= 0 {
+			p.done++
+		}
+		if p.pending--; p.pending == 0 {
+			p.idle.Broadcast()
+		}
+		p.mu.Unlock()
+	}
+}
+
+// report1 labels, records and reports one judged exchange.
+func (p *Proxy) report1(x *exchange) {
+	ex := Exchange{Index: x.index, Method: x.method, Path: x.path, Status: x.status, Duration: x.duration, Err: x.err}
 	if x.err != nil {
 		ex.Status = 0
 	}
-	fs := x.tr.report.Findings()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if ex.Err == nil {
-		ex.Index = p.next
-		p.next++
-		if p.Recorder != nil {
-			ex.Source = p.Recorder.Path()
-			if x.resp != nil {
-				if _, line, err := p.Recorder.add(p.recorded(x, ex.Duration)); err != nil {
-					p.logf("contract proxy: %v", err)
-				} else {
-					ex.Line = line
-				}
+	if x.index >= 0 && p.Recorder != nil {
+		ex.Source = p.Recorder.Path()
+		if x.resp != nil {
+			if _, line, err := p.Recorder.add(p.recorded(x)); err != nil {
+				p.logf("contract proxy: %v", err)
+			} else {
+				ex.Line = line
 			}
 		}
 	}
-	ex.Findings = label(fs, ex.Source, ex.Index, ex.Line)
+	ex.Findings = label(x.findings, ex.Source, ex.Index, ex.Line)
 	p.report.Add(ex.Findings...)
 	if p.OnExchange != nil {
 		p.OnExchange(ex)
@@ -266,16 +451,16 @@ func (p *Proxy) finish(x *exchange) {
 }
 
 // recorded is the interaction to record for an exchange.
-func (p *Proxy) recorded(x *exchange, d time.Duration) *recordedExchange {
+func (p *Proxy) recorded(x *exchange) *recordedExchange {
 	req, resp := x.req, x.resp
 	var reqBody []byte
 	if x.reqBody != nil {
 		reqBody = x.reqBody.bytes()
 	}
 	respBody, stored := x.respBody.bytes(), x.respBody.whole()
-	if stored && x.decoded != nil {
-		if b, err := decode(resp.Header.Get("Content-Encoding"), respBody, p.v.maxBody); err == nil {
-			respBody = b
+	if stored && x.compressed != "" {
+		if x.decodeErr == nil {
+			respBody = x.decoded
 		} else {
 			stored = false
 		}
@@ -306,11 +491,12 @@ func (p *Proxy) recorded(x *exchange, d time.Duration) *recordedExchange {
 	if !stored {
 		i.Response.Body = ""
 	}
-	return &recordedExchange{i: i, start: x.start, duration: d, respStored: stored, decoded: x.decoded != nil}
+	return &recordedExchange{i: i, start: x.start, duration: x.duration, respStored: stored, decoded: x.compressed != ""}
 }
 
 // capture passes a body through, keeping a copy of its first limit bytes,
-// and notes whether it was read to its end.
+// and notes how the reading ended: at the end of the body, or with an
+// error.
 type capture struct {
 	rc    io.ReadCloser
 	limit int64
@@ -319,6 +505,7 @@ type capture struct {
 	buf  bytes.Buffer
 	over bool
 	eof  bool
+	err  error // the first read error other than io.EOF
 }
 
 func (c *capture) Read(p []byte) (int, error) {
@@ -332,8 +519,11 @@ func (c *capture) Read(p []byte) (int, error) {
 			c.buf.Write(p[:n])
 		}
 	}
-	if err == io.EOF {
+	switch {
+	case err == io.EOF:
 		c.eof = true
+	case err != nil && c.err == nil:
+		c.err = err
 	}
 	c.mu.Unlock()
 	return n, err
@@ -354,94 +544,11 @@ func (c *capture) whole() bool {
 	return c.eof && !c.over
 }
 
-// decoder sits under the exchange's Transport. A response in gzip or
-// deflate reaches the Transport decoded, so that it validates JSON, not
-// compressed bytes; the client still gets the bytes as sent, through
-// decodedBody.
-type decoder struct {
-	base http.RoundTripper
-	x    *exchange
-}
-
-func (d *decoder) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := d.base.RoundTrip(req)
-	if err != nil || resp.Body == nil || resp.Body == http.NoBody {
-		return resp, err
-	}
-	enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding")))
-	if !decodable(enc) || isBinary(resp.Header.Get("Content-Type")) {
-		return resp, nil
-	}
-	body := &decodedBody{raw: &rawBody{rc: resp.Body}, enc: enc, sent: resp}
-	d.x.decoded = body
-	out := *resp
-	out.Header = resp.Header.Clone()
-	out.Header.Del("Content-Encoding")
-	out.Header.Del("Content-Length")
-	out.ContentLength, out.Uncompressed = -1, true
-	out.Body = body
-	return &out, nil
-}
-
 func decodable(enc string) bool { return enc == "gzip" || enc == "x-gzip" || enc == "deflate" }
 
-// rawBody reads a response's bytes as sent, keeping those it has read until
-// they are handed to the client.
-type rawBody struct {
-	rc   io.ReadCloser
-	read bytes.Buffer
-}
-
-func (r *rawBody) Read(p []byte) (int, error) {
-	n, err := r.rc.Read(p)
-	r.read.Write(p[:n])
-	return n, err
-}
-
-// decodedBody is a response body decoded for the Transport. The Transport
-// reads some or all of it to validate, and passes the response on with a
-// body that replays what it read; the proxy then swaps in, with unsent,
-// the bytes as the upstream sent them.
-type decodedBody struct {
-	raw  *rawBody
-	enc  string
-	sent *http.Response // as received: headers and length to restore
-	r    io.Reader      // the decoder, made on the first Read
-	err  error
-}
-
-func (d *decodedBody) Read(p []byte) (int, error) {
-	if d.r == nil && d.err == nil {
-		if d.enc == "deflate" {
-			d.r, d.err = zlib.NewReader(d.raw)
-		} else {
-			d.r, d.err = gzip.NewReader(d.raw)
-		}
-	}
-	if d.err != nil {
-		return 0, fmt.Errorf("decoding the %s body: %w", d.enc, d.err)
-	}
-	n, err := d.r.Read(p)
-	if err != nil && err != io.EOF {
-		err = fmt.Errorf("decoding the %s body: %w", d.enc, err)
-	}
-	return n, err
-}
-
-func (d *decodedBody) Close() error { return d.raw.rc.Close() }
-
-// unsent returns the response as the upstream sent it, with a body that
-// yields every byte read from upstream so far and then the rest.
-func (d *decodedBody) unsent(resp *http.Response) *http.Response {
-	out := *resp
-	out.Header = d.sent.Header
-	out.ContentLength, out.Uncompressed = d.sent.ContentLength, false
-	out.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(d.raw.read.Bytes()), d.raw.rc), d.raw.rc}
-	return &out
-}
+// errDecodedTooBig is decode's error for a body over its limit once
+// decoded.
+var errDecodedTooBig = errors.New("decoded body over the size limit")
 
 // decode decodes a whole body in gzip or deflate, up to max bytes.
 func decode(enc string, b []byte, max int64) ([]byte, error) {
@@ -461,7 +568,7 @@ func decode(enc string, b []byte, max int64) ([]byte, error) {
 	defer r.Close()
 	out, err := io.ReadAll(io.LimitReader(r, max+1))
 	if err == nil && int64(len(out)) > max {
-		err = errors.New("decoded body over the size limit")
+		err = errDecodedTooBig
 	}
 	return out, err
 }

@@ -244,12 +244,15 @@ func (a *app) proxy(ctx context.Context, o proxyOptions) error {
 		}
 	}
 
-	// Let the exchanges under way end (they are reported and recorded),
-	// then write the recording.
+	// Let the exchanges under way end and be judged (they are reported and
+	// recorded), then write the recording.
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil {
 		srv.Close()
+	}
+	if err := p.Wait(shutdown); err != nil {
+		p.ErrorLog.Print(err)
 	}
 	var recErr error
 	if rec != nil {
