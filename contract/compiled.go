@@ -5,6 +5,7 @@ import (
 	"math"
 	"reflect"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -406,11 +407,27 @@ func (s *scan) literal(lit string) bool {
 	return true
 }
 
+// plainByte holds the bytes a string literal can hold as they are: ASCII
+// from the space on, except the quote and the backslash.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // str reads a string literal as encoding/json accepts it; esc reports
 // whether it has escapes or bytes outside ASCII.
 func (s *scan) str() (esc, ok bool) {
 	s.i++ // the opening quote
 	for s.i < len(s.data) {
+		// Most bytes of a string need no second look.
+		for s.i < len(s.data) && plainByte[s.data[s.i]] {
+			s.i++
+		}
+		if s.i == len(s.data) {
+			break
+		}
 		c := s.data[s.i]
 		switch {
 		case c == '"':
@@ -535,11 +552,76 @@ func (s *scan) checkString(n *node, lit []byte, esc bool) {
 		s.delegate(n, s.text(lit, esc))
 	case n.kinds&kindString == 0:
 		s.violation()
+	case n.format == "date-time" && !esc:
+		// The format of every date in the API's answers, checked without
+		// a regular expression: dateTime accepts what kin-openapi's
+		// date-time check accepts (compiled_test.go proves it).
+		if !dateTime(lit[1 : len(lit)-1]) {
+			s.violation()
+		}
 	case n.format != "":
 		if f := stringFormat(n.format); f != nil && f.Validate(s.text(lit, esc)) != nil {
 			s.violation()
 		}
 	}
+}
+
+// dateTime reports whether b matches kin-openapi's date-time pattern
+// (openapi3.FormatOfStringDateTime)
+//
+//	^[0-9]{4}-(0[1-9]|10|11|12)-(0[1-9]|[12][0-9]|3[01])T([0-1][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)([0-1][0-9]|2[0-3]):[0-5][0-9])$
+//
+// and its date exists, as that format's check requires. The format is not
+// customized here (customStringFormats): a Validator with its own
+// date-time check must not take this path.
+func dateTime(b []byte) bool {
+	if len(b) < len("2006-01-02T15:04:05Z") {
+		return false
+	}
+	digits := func(s []byte) bool {
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	two := func(s []byte, hi byte, max int) bool { // "00".."max" with s[0] <= hi
+		return digits(s[:2]) && s[0] <= hi && int(s[0]-'0')*10+int(s[1]-'0') <= max
+	}
+	if !digits(b[:4]) || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
+		return false
+	}
+	month := b[5:7]
+	if !two(month, '1', 12) || string(month) == "00" {
+		return false
+	}
+	day := b[8:10]
+	if !two(day, '3', 31) || string(day) == "00" {
+		return false
+	}
+	if !two(b[11:13], '2', 23) || !two(b[14:16], '5', 59) || !two(b[17:19], '6', 60) {
+		return false
+	}
+	rest := b[19:]
+	if len(rest) > 0 && rest[0] == '.' {
+		i := 1
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			i++
+		}
+		if i == 1 {
+			return false
+		}
+		rest = rest[i:]
+	}
+	switch {
+	case len(rest) == 1 && rest[0] == 'Z':
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' && two(rest[1:3], '2', 23) && two(rest[4:6], '5', 59):
+	default:
+		return false
+	}
+	_, err := time.Parse(time.DateOnly, string(b[:len(time.DateOnly)]))
+	return err == nil
 }
 
 // stringFormat returns the validator VisitJSON uses for a string format:

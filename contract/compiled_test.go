@@ -528,3 +528,55 @@ func FuzzCompiledAgrees(f *testing.F) {
 		agree(t, v, space[uint(which)%uint(len(space))], data, false)
 	})
 }
+
+// dateTime accepts exactly what kin-openapi's date-time check accepts:
+// on hand-picked edges, and on strings built from the pattern's pieces
+// with one piece replaced at random.
+func TestDateTimeAgreesWithKinOpenAPI(t *testing.T) {
+	kin := openapi3.SchemaStringFormats["date-time"]
+	check := func(t interface{ Errorf(string, ...any) }, s string) {
+		if got, want := dateTime([]byte(s)), kin.Validate(s) == nil; got != want {
+			t.Errorf("dateTime(%q) = %v, kin-openapi says %v", s, got, want)
+		}
+	}
+	for _, s := range []string{
+		"2024-02-29T23:59:60Z", "2023-02-29T00:00:00Z", "2024-04-31T00:00:00Z", "2024-12-31T00:00:00.123456789+23:59",
+		"2024-13-01T00:00:00Z", "2024-00-01T00:00:00Z", "2024-01-00T00:00:00Z", "2024-01-32T00:00:00Z",
+		"2024-01-01T24:00:00Z", "2024-01-01T00:60:00Z", "2024-01-01T00:00:61Z", "2024-01-01T00:00:00.Z",
+		"2024-01-01T00:00:00+24:00", "2024-01-01T00:00:00+00:60", "2024-01-01T00:00:00z", "2024-01-01t00:00:00Z",
+		"2024-01-01 00:00:00Z", "2024-01-01T00:00:00", "2024-01-01T00:00:00+0000", "2024-01-01T00:00:00Z ",
+		"+024-01-01T00:00:00Z", "2024-1-01T00:00:00Z", "", "2024-01-01", "2024-01-01T00:00:00ZZ",
+		"2024-01-01T00:00:00.5-05:00", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+	} {
+		check(t, s)
+	}
+	rapid.Check(t, func(rt *rapid.T) {
+		pieces := []string{
+			fmt.Sprintf("%04d", rapid.IntRange(0, 9999).Draw(rt, "year")), "-",
+			fmt.Sprintf("%02d", rapid.IntRange(0, 13).Draw(rt, "month")), "-",
+			fmt.Sprintf("%02d", rapid.IntRange(0, 32).Draw(rt, "day")), "T",
+			fmt.Sprintf("%02d", rapid.IntRange(0, 25).Draw(rt, "hour")), ":",
+			fmt.Sprintf("%02d", rapid.IntRange(0, 61).Draw(rt, "minute")), ":",
+			fmt.Sprintf("%02d", rapid.IntRange(0, 61).Draw(rt, "second")),
+			rapid.SampledFrom([]string{"", ".", ".0", ".123456", ".1a"}).Draw(rt, "fraction"),
+			rapid.SampledFrom([]string{"Z", "z", "+00:00", "-23:59", "+24:00", "+05:60", "+0500", "", "Z\n"}).Draw(rt, "zone"),
+		}
+		if rapid.Bool().Draw(rt, "edit") {
+			i := rapid.IntRange(0, len(pieces)-1).Draw(rt, "piece")
+			pieces[i] = rapid.StringN(0, 3, -1).Draw(rt, "replacement")
+		}
+		check(rt, strings.Join(pieces, ""))
+	})
+}
+
+func FuzzDateTime(f *testing.F) {
+	for _, s := range []string{"2024-02-29T23:59:60Z", "2024-01-01T00:00:00.5-05:00", "2024-13-01T00:00:00Z"} {
+		f.Add(s)
+	}
+	kin := openapi3.SchemaStringFormats["date-time"]
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := dateTime([]byte(s)), kin.Validate(s) == nil; got != want {
+			t.Errorf("dateTime(%q) = %v, kin-openapi says %v", s, got, want)
+		}
+	})
+}
