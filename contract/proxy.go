@@ -81,6 +81,10 @@ type Proxy struct {
 	// while it is full waits, so memory stays bounded when judging falls
 	// behind the traffic.
 	judging chan struct{}
+	// copies holds the buffers of body copies judged and reported, for
+	// the next ones: a proxy keeping a copy of every page it passes on
+	// would otherwise make most of its garbage with them.
+	copies sync.Pool
 
 	mu      sync.Mutex // guards the counts below
 	idle    sync.Cond  // signalled when pending drops to 0
@@ -292,8 +296,11 @@ func (p *Proxy) roundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if route != nil || p.Recorder != nil {
 		x.respBody = &capture{rc: resp.Body, limit: p.v.maxBody, eof: empty}
-		if !empty && resp.ContentLength > 0 && resp.ContentLength <= p.v.maxBody {
-			x.respBody.buf.Grow(int(resp.ContentLength)) // one allocation for the copy
+		if !empty {
+			x.respBody.buf = *bytes.NewBuffer(p.copyBuffer())
+			if resp.ContentLength > 0 && resp.ContentLength <= p.v.maxBody {
+				x.respBody.buf.Grow(int(resp.ContentLength)) // at most one allocation for the copy
+			}
 		}
 		if !empty {
 			resp.Body = x.respBody
@@ -416,6 +423,9 @@ func (p *Proxy) deliver(x *exchange) {
 		delete(p.judged, p.reported)
 		p.reported++
 		p.report1(x)
+		if x.respBody != nil {
+			x.respBody.release(&p.copies)
+		}
 		p.mu.Lock()
 		if x.index >= 0 {
 			p.done++
@@ -542,6 +552,32 @@ func (c *capture) whole() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.eof && !c.over
+}
+
+// maxPooledCopy is the capacity above which a copy's buffer is left to the
+// garbage collector instead of being kept for another body.
+const maxPooledCopy = 1 << 20
+
+// copyBuffer returns a buffer for the copy of a body, one that held an
+// earlier body when the pool has one.
+func (p *Proxy) copyBuffer() []byte {
+	if b, ok := p.copies.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return nil
+}
+
+// release gives the copy's buffer back to pool for another body. The
+// capture must not be used after.
+func (c *capture) release(pool *sync.Pool) {
+	c.mu.Lock()
+	b := c.buf.Bytes()
+	c.buf = bytes.Buffer{}
+	c.mu.Unlock()
+	if cap(b) > 0 && cap(b) <= maxPooledCopy {
+		b = b[:0]
+		pool.Put(&b)
+	}
 }
 
 func decodable(enc string) bool { return enc == "gzip" || enc == "x-gzip" || enc == "deflate" }
