@@ -5,7 +5,6 @@ import (
 	"math"
 	"reflect"
 	"strconv"
-	"time"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -620,8 +619,20 @@ func dateTime(b []byte) bool {
 	default:
 		return false
 	}
-	_, err := time.Parse(time.DateOnly, string(b[:len(time.DateOnly)]))
-	return err == nil
+	// The day exists in its month (time.Parse's check of the date).
+	num := func(s []byte) int {
+		n := 0
+		for _, c := range s {
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	year, m, d := num(b[:4]), num(month), num(day)
+	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[m-1]
+	if m == 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+		days = 29
+	}
+	return d <= days
 }
 
 // stringFormat returns the validator VisitJSON uses for a string format:

@@ -532,7 +532,7 @@ func FuzzCompiledAgrees(f *testing.F) {
 // dateTime accepts exactly what kin-openapi's date-time check accepts:
 // on hand-picked edges, and on strings built from the pattern's pieces
 // with one piece replaced at random.
-func TestDateTimeAgreesWithKinOpenAPI(t *testing.T) {
+func TestPropertyDateTimeAgreesWithKinOpenAPI(t *testing.T) {
 	kin := openapi3.SchemaStringFormats["date-time"]
 	check := func(t interface{ Errorf(string, ...any) }, s string) {
 		if got, want := dateTime([]byte(s)), kin.Validate(s) == nil; got != want {
