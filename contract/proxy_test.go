@@ -617,8 +617,9 @@ func TestProxyUpstreamPath(t *testing.T) {
 	if resp.StatusCode != 400 {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
-	for deadline := time.Now().Add(10 * time.Second); p.Exchanges() == 0 && time.Now().Before(deadline); {
-		time.Sleep(5 * time.Millisecond)
+	ts.Close()
+	if err := p.Wait(t.Context()); err != nil {
+		t.Fatal(err)
 	}
 	v := p.Report().Violations()
 	if len(v) == 0 || v[0].Pointer != "page_size" || v[0].Path != "/getty/v3/downloads" {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/gettykit/getty"
 	"github.com/gettykit/getty/contract"
@@ -58,8 +57,9 @@ func TestProxyRecordingHoldsNoSecret(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for deadline := time.Now().Add(10 * time.Second); p.Exchanges() < 3 && time.Now().Before(deadline); {
-				time.Sleep(5 * time.Millisecond)
+			srv.Close() // every exchange has ended: wait for their reports
+			if err := p.Wait(t.Context()); err != nil {
+				t.Fatal(err)
 			}
 			if err := rec.Close(); err != nil {
 				t.Fatal(err)
