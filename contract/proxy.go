@@ -62,6 +62,8 @@ type Proxy struct {
 	Transport http.RoundTripper
 	// OnExchange, if not nil, is called once each exchange has ended and
 	// been judged, one call at a time, in the order the exchanges ended.
+	// It should return promptly: while it runs the next reports wait, and
+	// when a few per CPU are waiting, the next exchange to end waits too.
 	OnExchange func(Exchange)
 	// Recorder, if not nil, records every exchange that got a response,
 	// and the findings are labelled with its path and the exchange's
@@ -77,9 +79,10 @@ type Proxy struct {
 	rp       *httputil.ReverseProxy
 	base     *http.Transport
 	report   Report
-	// judging bounds the exchanges judged at once: an exchange that ends
-	// while it is full waits, so memory stays bounded when judging falls
-	// behind the traffic.
+	// judging bounds the exchanges ended and not yet reported, each
+	// holding a copy of its body: an exchange that ends while it is full
+	// waits, so memory stays bounded when judging falls behind the
+	// traffic.
 	judging chan struct{}
 	// copies holds the buffers of body copies judged and reported, for
 	// the next ones: a proxy keeping a copy of every page it passes on
@@ -211,6 +214,7 @@ type exchange struct {
 	reqData  []byte    // an API call's request body, read before sending
 	reqOver  bool
 	reqErr   error
+	reqBody  *capture       // a copy of the request's body, for the recording
 	resp     *http.Response // status and headers as received, body aside
 	respBody *capture       // a copy of the body as sent; nil when not kept
 	binary   Report         // the streamed checks of a file
@@ -221,9 +225,7 @@ type exchange struct {
 	decoded    []byte
 	decodeErr  error
 
-	// The verdict.
-	findings []Finding
-	reqBody  *capture // the request's body, for the recording
+	findings []Finding // the verdict
 }
 
 type exchangeKey struct{}
@@ -301,8 +303,6 @@ func (p *Proxy) roundTrip(req *http.Request) (*http.Response, error) {
 			if resp.ContentLength > 0 && resp.ContentLength <= p.v.maxBody {
 				x.respBody.buf.Grow(int(resp.ContentLength)) // at most one allocation for the copy
 			}
-		}
-		if !empty {
 			resp.Body = x.respBody
 		}
 	}
@@ -347,8 +347,8 @@ func (p *Proxy) end(x *exchange) {
 	p.mu.Unlock()
 	go func() {
 		x.findings = p.judge(x)
-		<-p.judging
 		p.deliver(x)
+		<-p.judging
 	}()
 }
 
