@@ -16,8 +16,9 @@
 //
 //   - latency with one client: Options.Requests sequential requests to each
 //     target, on one keep-alive connection each, taking the targets in turn
-//     request by request, so that load from the rest of the machine falls
-//     on all of them alike;
+//     request by request, in another order each turn, so that load from
+//     the rest of the machine, and what each process does after answering,
+//     falls on all of them alike;
 //   - throughput: Options.Clients concurrent clients for Options.Duration
 //     against each target in turn, in pages per second.
 //

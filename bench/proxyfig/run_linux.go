@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -286,9 +287,9 @@ func newClient(conns int) *http.Client {
 }
 
 // latencies sends n sequential requests to each target, one client per
-// target, taking the targets in turn request by request, so that load from
-// the rest of the machine falls on all of them alike; it returns each
-// target's durations, sorted.
+// target, taking the targets in turn request by request, in another order
+// each turn, so that load from the rest of the machine falls on all of them
+// alike; it returns each target's durations, sorted.
 func latencies(ts []target, tok string, n int) ([][]time.Duration, error) {
 	hcs := make([]*http.Client, len(ts))
 	for i := range ts {
@@ -303,8 +304,14 @@ func latencies(ts []target, tok string, n int) ([][]time.Duration, error) {
 		}
 	}
 	ds := make([][]time.Duration, len(ts))
+	// Each turn takes the targets in another order, the same in every run:
+	// what a process does after answering (a proxy judging, Prism logging,
+	// a collection) falls on whichever target comes next, and a fixed
+	// order would put it on the same one every time.
+	order := rand.New(rand.NewPCG(1, 2))
 	for range n {
-		for i, t := range ts {
+		for _, i := range order.Perm(len(ts)) {
+			t := ts[i]
 			start := time.Now()
 			if _, err := get(hcs[i], t.base, tok); err != nil {
 				return nil, fmt.Errorf("%s: %w", t.name, err)
