@@ -348,7 +348,6 @@ func (p *Proxy) end(x *exchange) {
 	go func() {
 		x.findings = p.judge(x)
 		p.deliver(x)
-		<-p.judging
 	}()
 }
 
@@ -426,6 +425,7 @@ func (p *Proxy) deliver(x *exchange) {
 		if x.respBody != nil {
 			x.respBody.release(&p.copies)
 		}
+		<-p.judging // its place, taken in end
 		p.mu.Lock()
 		if x.index >= 0 {
 			p.done++

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -247,5 +248,71 @@ func TestProxyClientLeavesEarly(t *testing.T) {
 		if f.Kind == contract.Violation && !f.InRequest {
 			t.Errorf("a violation for a body the client left: %v", f)
 		}
+	}
+}
+
+// The copies held for judging stay bounded: while OnExchange is held, a
+// few exchanges per CPU may end and wait to be reported; the next one to
+// end waits too, and its connection serves nothing more until reports move.
+func TestProxyBoundsExchangesWaitingToBeReported(t *testing.T) {
+	fake := gettytest.NewServer()
+	defer fake.Close()
+	u, err := url.Parse(fake.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := contract.NewProxy(u, newValidator(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	p.OnExchange = func(contract.Exchange) { <-release }
+	ts := httptest.NewServer(p)
+	defer ts.Close()
+	defer p.CloseIdleConnections()
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	defer free()
+	tr := &http.Transport{MaxConnsPerHost: 1}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Transport: tr}
+	token := fake.IssueToken(false)
+	get := func(timeout time.Duration) error {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/v3/downloads?page_size=1", nil)
+		req.Header.Set("Api-Key", gettytest.APIKey)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		_, err = io.Copy(io.Discard, resp.Body)
+		return err
+	}
+	// One exchange in OnExchange, the rest waiting behind it: the last of
+	// these ends and waits for room, after its response was sent.
+	bound := 4 * runtime.GOMAXPROCS(0)
+	for i := range bound + 1 {
+		if err := get(5 * time.Second); err != nil {
+			t.Fatalf("request %d of %d: %v", i+1, bound+1, err)
+		}
+	}
+	if err := get(200 * time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("with %d exchanges waiting to be reported, the next request on the connection: %v, want it held", bound+1, err)
+	}
+	free()
+	if err := get(5 * time.Second); err != nil {
+		t.Fatalf("once reports move: %v", err)
+	}
+	ts.Close()
+	if err := p.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// The held request may have been read, and answered to nobody, once
+	// reports moved.
+	if n := p.Exchanges(); n < bound+2 || n > bound+3 {
+		t.Errorf("Exchanges() = %d, want %d or %d", n, bound+2, bound+3)
 	}
 }
