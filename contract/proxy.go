@@ -333,7 +333,8 @@ func (p *Proxy) logf(format string, args ...any) {
 
 // end takes an exchange whose response has been sent, gives it its place
 // in line, and has it judged and reported on another goroutine: the
-// client's connection is free for its next request at once.
+// client's connection is free for its next request at once, unless the
+// exchanges waiting to be reported fill p.judging.
 func (p *Proxy) end(x *exchange) {
 	x.duration = time.Since(x.start)
 	p.judging <- struct{}{}
