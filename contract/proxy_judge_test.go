@@ -148,13 +148,21 @@ func TestProxyJudgesLikeTransport(t *testing.T) {
 	}
 }
 
-// Judging and reporting are off the client's path: while OnExchange is
-// held, a client still gets its answers, one after another on one
-// keep-alive connection; the exchanges are then reported in the order they
-// ended, and Wait returns once all are.
-func TestProxyJudgesOffTheClientsPath(t *testing.T) {
+// heldProxy is a Proxy in front of a fake server whose OnExchange waits
+// until free is called, with a client that keeps one connection to it;
+// get lists one page through it, giving up after timeout.
+type heldProxy struct {
+	*contract.Proxy
+	ts       *httptest.Server
+	free     func()
+	reported chan contract.Exchange // the exchanges reported, once free
+	get      func(timeout time.Duration) error
+}
+
+func newHeldProxy(t *testing.T) *heldProxy {
+	t.Helper()
 	fake := gettytest.NewServer()
-	defer fake.Close()
+	t.Cleanup(fake.Close)
 	u, err := url.Parse(fake.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -163,40 +171,53 @@ func TestProxyJudgesOffTheClientsPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h := &heldProxy{Proxy: p, reported: make(chan contract.Exchange, 4*runtime.GOMAXPROCS(0)+8)}
 	release := make(chan struct{})
-	reported := make(chan contract.Exchange, 16)
 	p.OnExchange = func(x contract.Exchange) {
 		<-release
-		reported <- x
+		h.reported <- x
 	}
-	ts := httptest.NewServer(p)
-	defer ts.Close()
-	defer p.CloseIdleConnections()
+	h.ts = httptest.NewServer(p)
+	t.Cleanup(h.ts.Close)
+	t.Cleanup(p.CloseIdleConnections)
 	var once sync.Once
-	free := func() { once.Do(func() { close(release) }) }
-	defer free() // a failing test must not leave the server's handlers held
+	h.free = func() { once.Do(func() { close(release) }) }
+	t.Cleanup(h.free) // runs first: a failing test must not leave the server's handlers held
 	tr := &http.Transport{MaxConnsPerHost: 1}
-	defer tr.CloseIdleConnections()
+	t.Cleanup(tr.CloseIdleConnections)
 	c := &http.Client{Transport: tr}
-	const n = 3
 	token := fake.IssueToken(false)
-	for i := range n {
-		req, _ := http.NewRequest("GET", ts.URL+"/v3/downloads?page_size=2&page="+string(rune('1'+i)), nil)
+	h.get = func(timeout time.Duration) error {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "GET", h.ts.URL+"/v3/downloads?page_size=2", nil)
 		req.Header.Set("Api-Key", gettytest.APIKey)
 		req.Header.Set("Authorization", "Bearer "+token)
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		resp, err := c.Do(req.WithContext(ctx))
-		if err == nil {
-			_, err = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}
-		cancel()
+		resp, err := c.Do(req)
 		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		_, err = io.Copy(io.Discard, resp.Body)
+		return err
+	}
+	return h
+}
+
+// Judging and reporting are off the client's path: while OnExchange is
+// held, a client still gets its answers, one after another on one
+// keep-alive connection; the exchanges are then reported in the order they
+// ended, and Wait returns once all are.
+func TestProxyJudgesOffTheClientsPath(t *testing.T) {
+	p := newHeldProxy(t)
+	const n = 3
+	for i := range n {
+		if err := p.get(5 * time.Second); err != nil {
 			t.Fatalf("request %d while the report of the first is held: %v", i, err)
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	err = p.Wait(ctx)
+	err := p.Wait(ctx)
 	cancel()
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "3 exchange(s)") {
 		t.Errorf("Wait while reports are held: %v", err)
@@ -204,7 +225,7 @@ func TestProxyJudgesOffTheClientsPath(t *testing.T) {
 	if p.Exchanges() != 0 {
 		t.Errorf("Exchanges() = %d before any report", p.Exchanges())
 	}
-	free()
+	p.free()
 	if err := p.Wait(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +233,7 @@ func TestProxyJudgesOffTheClientsPath(t *testing.T) {
 		t.Errorf("Exchanges() = %d after Wait, want %d", p.Exchanges(), n)
 	}
 	for i := range n {
-		if x := <-reported; x.Index != i {
+		if x := <-p.reported; x.Index != i {
 			t.Errorf("report %d is exchange %d", i, x.Index)
 		}
 	}
@@ -255,58 +276,23 @@ func TestProxyClientLeavesEarly(t *testing.T) {
 // few exchanges per CPU may end and wait to be reported; the next one to
 // end waits too, and its connection serves nothing more until reports move.
 func TestProxyBoundsExchangesWaitingToBeReported(t *testing.T) {
-	fake := gettytest.NewServer()
-	defer fake.Close()
-	u, err := url.Parse(fake.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := contract.NewProxy(u, newValidator(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	release := make(chan struct{})
-	p.OnExchange = func(contract.Exchange) { <-release }
-	ts := httptest.NewServer(p)
-	defer ts.Close()
-	defer p.CloseIdleConnections()
-	var once sync.Once
-	free := func() { once.Do(func() { close(release) }) }
-	defer free()
-	tr := &http.Transport{MaxConnsPerHost: 1}
-	defer tr.CloseIdleConnections()
-	c := &http.Client{Transport: tr}
-	token := fake.IssueToken(false)
-	get := func(timeout time.Duration) error {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
-		req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/v3/downloads?page_size=1", nil)
-		req.Header.Set("Api-Key", gettytest.APIKey)
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := c.Do(req)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		_, err = io.Copy(io.Discard, resp.Body)
-		return err
-	}
+	p := newHeldProxy(t)
 	// One exchange in OnExchange, the rest waiting behind it: the last of
 	// these ends and waits for room, after its response was sent.
 	bound := 4 * runtime.GOMAXPROCS(0)
 	for i := range bound + 1 {
-		if err := get(5 * time.Second); err != nil {
+		if err := p.get(5 * time.Second); err != nil {
 			t.Fatalf("request %d of %d: %v", i+1, bound+1, err)
 		}
 	}
-	if err := get(200 * time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
+	if err := p.get(200 * time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("with %d exchanges waiting to be reported, the next request on the connection: %v, want it held", bound+1, err)
 	}
-	free()
-	if err := get(5 * time.Second); err != nil {
+	p.free()
+	if err := p.get(5 * time.Second); err != nil {
 		t.Fatalf("once reports move: %v", err)
 	}
-	ts.Close()
+	p.ts.Close()
 	if err := p.Wait(context.Background()); err != nil {
 		t.Fatal(err)
 	}
